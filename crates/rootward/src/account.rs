@@ -235,7 +235,13 @@ mod tests {
 
     #[test]
     fn account_id_rejects_malformed() {
-        for bad in ["", "12345678901", "1234567890123", "12345678901a", "arn:aws:iam::1:root"] {
+        for bad in [
+            "",
+            "12345678901",
+            "1234567890123",
+            "12345678901a",
+            "arn:aws:iam::1:root",
+        ] {
             let error = bad.parse::<AccountId>().unwrap_err();
             assert!(error.to_string().contains("12 digits"), "{bad}: {error}");
         }
@@ -249,7 +255,15 @@ mod tests {
 
     #[test]
     fn ou_id_rejects_malformed() {
-        for bad in ["", "ou-", "ou-ab12", "ou-AB12-cd34ef56", "ou-ab12-cd3", "r-a", "123456789012"] {
+        for bad in [
+            "",
+            "ou-",
+            "ou-ab12",
+            "ou-AB12-cd34ef56",
+            "ou-ab12-cd3",
+            "r-a",
+            "123456789012",
+        ] {
             assert!(bad.parse::<OuId>().is_err(), "{bad} was accepted");
         }
     }

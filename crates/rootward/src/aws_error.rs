@@ -88,10 +88,7 @@ impl AwsError {
     }
 
     pub(crate) fn is_access_denied(&self) -> bool {
-        matches!(
-            self.code.as_str(),
-            "AccessDenied" | "AccessDeniedException"
-        )
+        matches!(self.code.as_str(), "AccessDenied" | "AccessDeniedException")
     }
 
     /// Worth starting the account over: throttling that outlived the SDK's retries, a server
@@ -152,5 +149,7 @@ fn describe_dispatch_failure(
         .and_then(|error| std::error::Error::source(error))
         .map(|source| format!(": {source}"))
         .unwrap_or_default();
-    format!("the request could not be sent ({kind}{detail}); check the network and the endpoint URL")
+    format!(
+        "the request could not be sent ({kind}{detail}); check the network and the endpoint URL"
+    )
 }

@@ -97,7 +97,10 @@ impl Error {
     /// Reports whether the error is a usage error: bad input that the caller must correct, with
     /// no AWS write call made. The CLI maps these to exit status 2.
     pub fn is_usage(&self) -> bool {
-        matches!(self, Self::InvalidInput { .. } | Self::NotInOrganization { .. })
+        matches!(
+            self,
+            Self::InvalidInput { .. } | Self::NotInOrganization { .. }
+        )
     }
 
     /// The AWS error code behind this error, when there is one.

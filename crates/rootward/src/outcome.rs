@@ -190,7 +190,10 @@ impl Reason {
     pub fn is_selection(&self) -> bool {
         matches!(
             self,
-            Self::Excluded | Self::ExcludedOu { .. } | Self::NotActive { .. } | Self::ManagementAccount
+            Self::Excluded
+                | Self::ExcludedOu { .. }
+                | Self::NotActive { .. }
+                | Self::ManagementAccount
         )
     }
 }
@@ -208,7 +211,9 @@ impl fmt::Display for Reason {
                 f,
                 "not started: the failure budget of {limit} was reached; rerun with --resume"
             ),
-            Self::Interrupted => f.write_str("not started: the run was interrupted; rerun with --resume"),
+            Self::Interrupted => {
+                f.write_str("not started: the run was interrupted; rerun with --resume")
+            }
             Self::PlanStale { detail } => write!(f, "plan stale: {detail}"),
             Self::KeptRecentKeys { days, count } => write!(
                 f,
@@ -229,6 +234,13 @@ pub enum StepResult {
     /// The device was deactivated but `DeleteVirtualMFADevice` was denied, so it stays in the
     /// account, unusable. Counts as success.
     LeftInPlace,
+    /// The call failed, and a later root session repeated the work.
+    Retried {
+        /// The AWS error code, or a transport error kind.
+        code: String,
+        /// AWS's message.
+        message: String,
+    },
     /// The call failed.
     Failed {
         /// The AWS error code, or a transport error kind.

@@ -106,10 +106,23 @@ mod tests {
 
     #[test]
     fn region_validation() {
-        for good in ["us-east-1", "eu-central-1", "us-gov-west-1", "ap-southeast-4"] {
+        for good in [
+            "us-east-1",
+            "eu-central-1",
+            "us-gov-west-1",
+            "ap-southeast-4",
+        ] {
             assert!(validate_region(good).is_ok(), "{good}");
         }
-        for bad in ["", "us-east", "US-EAST-1", "us_east_1", "aws-global", "useast1", "us-east-1a"] {
+        for bad in [
+            "",
+            "us-east",
+            "US-EAST-1",
+            "us_east_1",
+            "aws-global",
+            "useast1",
+            "us-east-1a",
+        ] {
             assert!(validate_region(bad).is_err(), "{bad}");
         }
     }

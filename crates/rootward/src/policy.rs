@@ -156,7 +156,10 @@ mod tests {
     fn parse_accepts_names_and_arns() {
         for policy in TaskPolicy::ALL {
             assert_eq!(policy.name().parse::<TaskPolicy>().unwrap(), policy);
-            assert_eq!(policy.arn(Partition::AwsCn).parse::<TaskPolicy>().unwrap(), policy);
+            assert_eq!(
+                policy.arn(Partition::AwsCn).parse::<TaskPolicy>().unwrap(),
+                policy
+            );
         }
     }
 

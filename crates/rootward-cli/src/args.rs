@@ -1,0 +1,136 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use rootward::{AccountId, OuId};
+
+/// Audit and remove AWS member-account root credentials across an organization, through
+/// sts:AssumeRoot sessions scoped by AWS managed task policies.
+#[derive(Debug, Parser)]
+#[command(name = "rootward", version, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) aws: AwsArgs,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Where and how to reach AWS.
+#[derive(Debug, Args)]
+pub(crate) struct AwsArgs {
+    /// Named profile from the shared AWS configuration files (default: AWS_PROFILE or the default chain).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub(crate) profile: Option<String>,
+
+    /// AWS region for STS, IAM and Organizations (default: the configured region, else us-east-1).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub(crate) region: Option<String>,
+
+    /// Send every AWS request to this endpoint, such as a local emulator (default: AWS_ENDPOINT_URL or AWS).
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) endpoint_url: Option<String>,
+
+    /// Attempts per AWS request, retries with jittered backoff included.
+    #[arg(long, global = true, value_name = "N", default_value_t = rootward::clients::DEFAULT_MAX_ATTEMPTS,
+          value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub(crate) max_attempts: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Report every root credential (password, access keys, signing certificates, MFA devices) of the selected member accounts.
+    Audit(RunArgs),
+
+    /// Remove the root credentials of the selected member accounts. Plans unless --execute is given.
+    DeleteCredentials(DeleteArgs),
+}
+
+/// Which accounts to act on.
+#[derive(Debug, Args)]
+pub(crate) struct SelectionArgs {
+    /// Member account IDs to target, comma-separated or repeated (default: every account).
+    #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = parse_account_id)]
+    pub(crate) accounts: Vec<AccountId>,
+
+    /// File of member account IDs to target: one per line or comma-separated; `#` starts a comment.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) accounts_file: Option<PathBuf>,
+
+    /// Account IDs to leave out, comma-separated or repeated. Exclusion wins over targets.
+    #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = parse_account_id)]
+    pub(crate) exclude: Vec<AccountId>,
+
+    /// OU or root IDs whose accounts (nested OUs included) to target, comma-separated or repeated.
+    #[arg(long, value_name = "OU_IDS", value_delimiter = ',', value_parser = parse_ou_id)]
+    pub(crate) ou: Vec<OuId>,
+
+    /// OU IDs whose accounts (nested OUs included) to leave out. Exclusion wins over targets.
+    #[arg(long, value_name = "OU_IDS", value_delimiter = ',', value_parser = parse_ou_id)]
+    pub(crate) exclude_ou: Vec<OuId>,
+}
+
+/// How a run goes and where it reports.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    #[command(flatten)]
+    pub(crate) selection: SelectionArgs,
+
+    /// Member accounts in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = parse_concurrency)]
+    pub(crate) concurrency: usize,
+
+    /// Write a report to FILE: CSV for .csv, JSON Lines for .jsonl, .ndjson or .json.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+
+    /// Resume from a previous report of the same organization, task and mode, appending to it; accounts already done are left untouched.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) resume: Option<PathBuf>,
+
+    /// Stop starting new accounts after N accounts failed; the rest are reported skipped.
+    #[arg(long, value_name = "N")]
+    pub(crate) max_failures: Option<u32>,
+
+    /// Root session length in seconds (1 to 900); keep it short, since the credentials are root.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=900))]
+    pub(crate) duration: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DeleteArgs {
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+
+    /// Make the changes. Without it, the command only plans: it reads and reports what it would remove.
+    #[arg(long)]
+    pub(crate) execute: bool,
+
+    /// Keep access keys used within the last DAYS days; such accounts end `partial`, as requested.
+    #[arg(long, value_name = "DAYS")]
+    pub(crate) keep_keys_used_within: Option<u32>,
+}
+
+fn parse_account_id(value: &str) -> Result<AccountId, String> {
+    value
+        .parse()
+        .map_err(|error: rootward::Error| error.to_string())
+}
+
+fn parse_ou_id(value: &str) -> Result<OuId, String> {
+    value
+        .parse()
+        .map_err(|error: rootward::Error| error.to_string())
+}
+
+fn parse_concurrency(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(0) => Err("concurrency must be at least 1".to_owned()),
+        Ok(accounts) => Ok(accounts),
+        Err(_) => Err(format!(
+            "invalid concurrency {value:?}: expected a whole number of accounts, such as 16"
+        )),
+    }
+}
