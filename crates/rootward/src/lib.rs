@@ -36,6 +36,7 @@ pub use outcome::{
 pub use partition::{validate_region, Partition, DEFAULT_REGION};
 pub use policy::TaskPolicy;
 pub use preflight::{preflight, Context};
+pub use report::{CsvRow, PreviousReport, PreviousRow, ReportFormat, ReportRecord, ReportWriter};
 pub use run::{start, Run, RunOptions, Summary};
 pub use selection::{AccountFilter, AccountSource, Selection, SelectionRules, Target};
 pub use session::{RootSession, SessionFactory};

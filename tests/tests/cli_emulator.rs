@@ -1,0 +1,566 @@
+//! The `rootward` binary end to end on the local emulator with the demo scenario.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rootward_e2e::{read_csv, scenario, text, Emulator};
+use serde_json::Value;
+
+const SUSPENDED: &str = "200000000024";
+const PENDING_CLOSURE: &str = "200000000025";
+const MANAGEMENT: &str = "111111111111";
+
+/// Accounts of a scenario file with whether their root user holds any credential.
+fn scenario_accounts(name: &str) -> BTreeMap<String, (String, bool)> {
+    let text = std::fs::read_to_string(scenario(name)).unwrap();
+    let scenario: Value = serde_json::from_str(&text).unwrap();
+    scenario["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|account| {
+            let root = &account["root"];
+            let holds = !root["password"].is_null()
+                || ["access_keys", "signing_certificates", "mfa_devices"]
+                    .iter()
+                    .any(|kind| root[kind].as_array().is_some_and(|items| !items.is_empty()));
+            let state = account["state"].as_str().unwrap_or("ACTIVE").to_owned();
+            (account["id"].as_str().unwrap().to_owned(), (state, holds))
+        })
+        .collect()
+}
+
+/// The root credentials each account still holds, from the emulator's state, as sorted IDs.
+fn holdings(emulator: &Emulator) -> BTreeMap<String, Vec<String>> {
+    let state = emulator.state();
+    assert!(
+        state["accounts"]["200000000003"]["root_user"].is_object(),
+        "unexpected state layout"
+    );
+    let accounts = state["accounts"]
+        .as_object()
+        .expect("state.accounts is an object");
+    accounts
+        .iter()
+        .map(|(id, account)| {
+            let root = &account["root_user"];
+            let mut held = Vec::new();
+            if root["password"].is_object() {
+                held.push("password".to_owned());
+            }
+            for (kind, field) in [
+                ("access_keys", "id"),
+                ("signing_certificates", "id"),
+                ("mfa_devices", "serial"),
+            ] {
+                for item in root[kind].as_array().into_iter().flatten() {
+                    held.push(format!(
+                        "{kind}:{}",
+                        item[field].as_str().unwrap_or_default()
+                    ));
+                }
+            }
+            held.sort();
+            (id.clone(), held)
+        })
+        .collect()
+}
+
+fn active_members(name: &str) -> Vec<String> {
+    scenario_accounts(name)
+        .into_iter()
+        .filter(|(id, (state, _))| state == "ACTIVE" && id != MANAGEMENT)
+        .map(|(id, _)| id)
+        .collect()
+}
+
+fn statuses(rows: &[HashMap<String, String>]) -> BTreeMap<String, String> {
+    rows.iter()
+        .map(|row| (row["account_id"].clone(), row["status"].clone()))
+        .collect()
+}
+
+/// Accounts in which a root session made a call, and the number of `AssumeRoot` calls.
+fn sessions(emulator: &Emulator) -> (std::collections::BTreeSet<String>, usize) {
+    let requests = emulator.requests();
+    let accounts = requests
+        .iter()
+        .filter(|request| request["caller_kind"] == "root_session")
+        .filter_map(|request| request["target_account"].as_str().map(str::to_owned))
+        .collect();
+    let assume_root = requests
+        .iter()
+        .filter(|request| request["action"] == "AssumeRoot")
+        .count();
+    (accounts, assume_root)
+}
+
+fn write_calls(emulator: &Emulator) -> usize {
+    emulator
+        .requests()
+        .iter()
+        .filter(|request| {
+            let action = request["action"].as_str().unwrap_or_default();
+            [
+                "Delete",
+                "Deactivate",
+                "Create",
+                "Enable",
+                "Disable",
+                "Put",
+                "Set",
+                "Register",
+            ]
+            .iter()
+            .any(|prefix| action.starts_with(prefix))
+        })
+        .count()
+}
+
+#[test]
+fn demo_audit_delete_audit() {
+    let emulator = Emulator::demo(&[]);
+    let folder = tempfile::tempdir().unwrap();
+    let before = folder.path().join("before.csv");
+    let delete = folder.path().join("delete.jsonl");
+    let after = folder.path().join("after.csv");
+    let initial = holdings(&emulator);
+
+    let audit = emulator.run(&["audit", "--report", before.to_str().unwrap()]);
+    assert_eq!(audit.status.code(), Some(0), "{}", text(&audit));
+    assert_eq!(write_calls(&emulator), 0, "an audit makes no write call");
+
+    let deletion = emulator.run(&[
+        "delete-credentials",
+        "--execute",
+        "--report",
+        delete.to_str().unwrap(),
+    ]);
+    assert_eq!(deletion.status.code(), Some(0), "{}", text(&deletion));
+
+    let audit_after = emulator.run(&["audit", "--report", after.to_str().unwrap()]);
+    assert_eq!(audit_after.status.code(), Some(0), "{}", text(&audit_after));
+
+    let expected = scenario_accounts("demo.json");
+    for (id, (_, holds)) in &expected {
+        assert_eq!(
+            !initial[id].is_empty(),
+            *holds,
+            "account {id}: the state matches the scenario"
+        );
+    }
+    let final_state = holdings(&emulator);
+    for (id, (state, holds)) in &expected {
+        let is_target = state == "ACTIVE" && id != MANAGEMENT;
+        if is_target {
+            assert!(
+                final_state[id].is_empty(),
+                "account {id} still holds {:?}",
+                final_state[id]
+            );
+        } else {
+            assert_eq!(
+                final_state[id], initial[id],
+                "account {id} ({state}) must be left alone"
+            );
+        }
+        let _ = holds;
+    }
+
+    let before_rows = statuses(&read_csv(&before));
+    assert_eq!(
+        before_rows.len(),
+        expected.len(),
+        "one audit row per account"
+    );
+    assert_eq!(before_rows[SUSPENDED], "skipped");
+    assert_eq!(before_rows[PENDING_CLOSURE], "skipped");
+    assert_eq!(before_rows[MANAGEMENT], "skipped");
+
+    let lines: Vec<Value> = std::fs::read_to_string(&delete)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), expected.len(), "one deletion row per account");
+    for line in &lines {
+        let id = line["account_id"].as_str().unwrap();
+        let (state, holds) = &expected[id];
+        let wanted = if state != "ACTIVE" || id == MANAGEMENT {
+            "skipped"
+        } else if *holds {
+            "done"
+        } else {
+            "nothing_to_do"
+        };
+        assert_eq!(line["status"], wanted, "account {id}: {line}");
+        assert_eq!(line["organization_id"], "o-rwdemo0001");
+    }
+
+    let after_rows = read_csv(&after);
+    for row in after_rows.iter().filter(|row| row["status"] == "done") {
+        for column in [
+            "login_profile",
+            "access_keys",
+            "signing_certificates",
+            "mfa_devices",
+        ] {
+            assert_eq!(row[column], "0", "account {} {column}", row["account_id"]);
+        }
+    }
+}
+
+#[test]
+fn throttling_and_server_errors_over_seeds() {
+    let expected = scenario_accounts("demo.json");
+    for seed in ["1", "2", "3"] {
+        let emulator =
+            Emulator::demo(&["--throttle", "0.3", "--error-5xx", "0.05", "--seed", seed]);
+        let folder = tempfile::tempdir().unwrap();
+        let report = folder.path().join("delete.csv");
+
+        let output = emulator.run(&[
+            "delete-credentials",
+            "--execute",
+            "--report",
+            report.to_str().unwrap(),
+        ]);
+
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "seed {seed}: {}",
+            text(&output)
+        );
+        let rows = statuses(&read_csv(&report));
+        let final_state = holdings(&emulator);
+        for id in active_members("demo.json") {
+            assert!(
+                final_state[&id].is_empty(),
+                "seed {seed}: account {id} holds {:?}",
+                final_state[&id]
+            );
+            let wanted = if expected[&id].1 {
+                "done"
+            } else {
+                "nothing_to_do"
+            };
+            assert_eq!(rows[&id], wanted, "seed {seed}: account {id}");
+        }
+        let throttled = emulator
+            .requests()
+            .iter()
+            .filter(|request| request["status"] != 200)
+            .count();
+        assert!(throttled > 0, "seed {seed}: the emulator injected no fault");
+    }
+}
+
+#[test]
+fn exclusion_by_id_and_nested_ou() {
+    let emulator = Emulator::demo(&[]);
+    let initial = holdings(&emulator);
+    let folder = tempfile::tempdir().unwrap();
+    let report = folder.path().join("delete.csv");
+
+    let output = emulator.run(&[
+        "delete-credentials",
+        "--execute",
+        "--exclude",
+        "200000000016",
+        "--exclude-ou",
+        "ou-rw01-product0",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let rows = read_csv(&report);
+    let by_id: HashMap<&str, &HashMap<String, String>> = rows
+        .iter()
+        .map(|row| (row["account_id"].as_str(), row))
+        .collect();
+    let final_state = holdings(&emulator);
+    // ou-rw01-product0 contains accounts directly and through two nested OUs.
+    for id in [
+        "200000000003",
+        "200000000006",
+        "200000000009",
+        "200000000010",
+    ] {
+        assert_eq!(by_id[id]["status"], "skipped", "{id}");
+        assert!(
+            by_id[id]["reason"].contains("ou-rw01-product0"),
+            "{id}: {}",
+            by_id[id]["reason"]
+        );
+        assert_eq!(final_state[id], initial[id], "{id} must be left alone");
+    }
+    assert_eq!(by_id["200000000016"]["status"], "skipped");
+    assert!(by_id["200000000016"]["reason"].contains("excluded"));
+    assert_eq!(final_state["200000000016"], initial["200000000016"]);
+    assert_eq!(by_id["200000000020"]["status"], "done");
+    assert!(final_state["200000000020"].is_empty());
+    let (touched, started) = sessions(&emulator);
+    assert!(started > 0);
+    assert!(touched.contains("200000000020"));
+    assert!(!touched.contains("200000000016"));
+    assert!(!touched.contains("200000000003"));
+}
+
+#[test]
+fn ou_selection_walks_nested_ous() {
+    let emulator = Emulator::demo(&[]);
+    let folder = tempfile::tempdir().unwrap();
+    let report = folder.path().join("audit.csv");
+
+    let output = emulator.run(&[
+        "audit",
+        "--ou",
+        "ou-rw01-workload",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let mut audited: Vec<String> = read_csv(&report)
+        .into_iter()
+        .map(|row| row["account_id"].clone())
+        .collect();
+    audited.sort();
+    let wanted: Vec<String> = (3..=15)
+        .chain(20..=21)
+        .map(|n| format!("2000000000{n:02}"))
+        .collect();
+    assert_eq!(
+        audited, wanted,
+        "accounts under Workloads, nested OUs included"
+    );
+}
+
+#[test]
+fn account_outside_organization_is_usage_error() {
+    let emulator = Emulator::demo(&[]);
+
+    let output = emulator.run(&[
+        "delete-credentials",
+        "--execute",
+        "--accounts",
+        "200000000003,999999999999",
+    ]);
+
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("999999999999"), "{stderr}");
+    assert!(
+        stderr.contains("not in organization o-rwdemo0001"),
+        "{stderr}"
+    );
+    assert_eq!(sessions(&emulator).1, 0, "no session may start");
+    assert_eq!(write_calls(&emulator), 0);
+}
+
+#[test]
+fn unknown_ou_is_usage_error() {
+    let emulator = Emulator::demo(&[]);
+
+    let output = emulator.run(&["audit", "--ou", "ou-rw01-nothere0"]);
+
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("ou-rw01-nothere0"));
+    assert_eq!(sessions(&emulator).1, 0, "no session may start");
+}
+
+#[test]
+fn malformed_inputs_are_usage_errors() {
+    let emulator = Emulator::demo(&[]);
+    let cases: &[(&[&str], &str)] = &[
+        (&["audit", "--accounts", "12345"], "12 digits"),
+        (
+            &["audit", "--ou", "engineering"],
+            "invalid organizational unit ID",
+        ),
+        (&["audit", "--concurrency", "0"], "concurrency"),
+        (&["audit", "--region", "mars-1"], "invalid region"),
+        (
+            &["audit", "--report", "/nonexistent-folder/report.csv"],
+            "does not exist",
+        ),
+        (&["audit", "--report", "report.xlsx"], "xlsx"),
+        (
+            &["audit", "--resume", "/nonexistent-folder/old.csv"],
+            "old.csv",
+        ),
+        (&["audit", "--duration", "901"], "901"),
+    ];
+    for (args, needle) in cases {
+        let output = emulator.run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(needle),
+            "{args:?}: expected {needle:?} in {stderr}"
+        );
+    }
+    assert_eq!(sessions(&emulator).1, 0, "no session may start");
+    assert_eq!(write_calls(&emulator), 0);
+}
+
+#[test]
+fn preflight_reports_trusted_access_off() {
+    let emulator = Emulator::start(&scenario("trusted-access-off.json"), &[]);
+
+    let output = emulator.run(&["delete-credentials", "--execute"]);
+
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("trusted access for iam.amazonaws.com is off"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("rootward enable --execute"), "{stderr}");
+    assert_eq!(
+        stderr.matches("error:").count(),
+        1,
+        "one error, not one per account: {stderr}"
+    );
+    assert_eq!(sessions(&emulator).1, 0, "no session may start");
+}
+
+#[test]
+fn resume_skips_settled_accounts_and_torn_line() {
+    let emulator = Emulator::demo(&[]);
+    let folder = tempfile::tempdir().unwrap();
+    let first = folder.path().join("first.csv");
+
+    // A run limited to two accounts stands in for an interrupted run.
+    let output = emulator.run(&[
+        "delete-credentials",
+        "--execute",
+        "--accounts",
+        "200000000003,200000000004",
+        "--report",
+        first.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    // Tear the report as a killed process would: half a line at the end.
+    let mut content = std::fs::read_to_string(&first).unwrap();
+    let torn: String = content.lines().nth(1).unwrap().chars().take(40).collect();
+    content.push_str(&torn);
+    std::fs::write(&first, content).unwrap();
+    emulator.clear_requests();
+
+    let resumed = emulator.run(&[
+        "delete-credentials",
+        "--execute",
+        "--resume",
+        first.to_str().unwrap(),
+    ]);
+
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
+    assert!(
+        String::from_utf8_lossy(&resumed.stderr).contains("incomplete"),
+        "{}",
+        text(&resumed)
+    );
+    let (touched, _) = sessions(&emulator);
+    assert!(touched.contains("200000000005"), "the other accounts ran");
+    assert!(
+        !touched.contains("200000000003"),
+        "settled accounts are untouched"
+    );
+    assert!(!touched.contains("200000000004"));
+    let rows = read_csv(&first);
+    let run_ids: std::collections::HashSet<&str> =
+        rows.iter().map(|row| row["run_id"].as_str()).collect();
+    assert_eq!(run_ids.len(), 2, "the resume appended to the same report");
+    let final_state = holdings(&emulator);
+    for id in active_members("demo.json") {
+        assert!(final_state[&id].is_empty(), "account {id}");
+    }
+}
+
+#[test]
+fn resume_refuses_foreign_report() {
+    let emulator = Emulator::demo(&[]);
+    let folder = tempfile::tempdir().unwrap();
+    let audit = folder.path().join("audit.csv");
+    let output = emulator.run(&[
+        "audit",
+        "--accounts",
+        "200000000003",
+        "--report",
+        audit.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    emulator.clear_requests();
+
+    let resumed = emulator.run(&[
+        "delete-credentials",
+        "--execute",
+        "--resume",
+        audit.to_str().unwrap(),
+    ]);
+
+    assert_eq!(resumed.status.code(), Some(2), "{}", text(&resumed));
+    assert!(String::from_utf8_lossy(&resumed.stderr).contains("audit"));
+    assert_eq!(sessions(&emulator).1, 0, "no session may start");
+    assert_eq!(write_calls(&emulator), 0);
+}
+
+#[test]
+fn plan_writes_nothing() {
+    let emulator = Emulator::demo(&[]);
+    let initial = holdings(&emulator);
+
+    let output = emulator.run(&["delete-credentials"]);
+
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("planned"));
+    assert_eq!(write_calls(&emulator), 0);
+    assert_eq!(holdings(&emulator), initial);
+}
+
+#[test]
+fn keep_recent_keys_is_requested_partial() {
+    let emulator = Emulator::demo(&[]);
+    let folder = tempfile::tempdir().unwrap();
+    let report = folder.path().join("delete.jsonl");
+
+    let output = emulator.run(&[
+        "delete-credentials",
+        "--execute",
+        "--keep-keys-used-within",
+        "7",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "kept keys are the user's wish: {}",
+        text(&output)
+    );
+    let lines: Vec<Value> = std::fs::read_to_string(&report)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let partial: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["status"] == "partial")
+        .collect();
+    assert!(!partial.is_empty(), "the demo has keys used within a week");
+    let final_state = holdings(&emulator);
+    for line in partial {
+        let id = line["account_id"].as_str().unwrap();
+        assert_eq!(line["reason"]["kind"], "kept_recent_keys", "{line}");
+        assert!(
+            final_state[id]
+                .iter()
+                .all(|held| held.starts_with("access_keys:")),
+            "account {id} keeps only its recent keys: {:?}",
+            final_state[id]
+        );
+    }
+}
