@@ -7,6 +7,7 @@ pub mod clients;
 pub mod credentials;
 pub mod error;
 pub mod executor;
+pub mod log_guard;
 pub mod organization;
 pub mod outcome;
 pub mod partition;
