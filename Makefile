@@ -38,7 +38,8 @@ feature-check:
 		|| { echo "error: --features s3,sqs does not pull in aws-sdk-s3"; exit 1; }
 
 rust-test:
-	$(CARGO) build -p rootward-cli
+	$(CARGO) build -p rootward-cli --bins
+	$(CARGO) build --workspace --examples
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
 

@@ -102,7 +102,13 @@ impl Emulator {
 
     /// A `rootward` command with the environment pointed at this emulator only.
     pub fn rootward(&self) -> Command {
-        let mut command = Command::new(rootward_bin());
+        self.command(rootward_bin())
+    }
+
+    /// A command for `program` whose environment points at this emulator only: no profile,
+    /// no instance metadata, no inherited AWS variables.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
         command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())

@@ -564,3 +564,17 @@ fn keep_recent_keys_is_requested_partial() {
         );
     }
 }
+
+#[test]
+fn rust_example_runs() {
+    let emulator = Emulator::demo(&[]);
+    let example = rootward_e2e::workspace().join("target/debug/examples/audit_then_plan");
+    assert!(example.exists(), "{} is missing; run `cargo build --workspace --examples` first (make test does)", example.display());
+    let output = emulator.command(example).output().unwrap();
+
+    assert!(output.status.success(), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("accounts hold root credentials"), "{stdout}");
+    assert!(stdout.contains("200000000003 planned"), "{stdout}");
+    assert_eq!(write_calls(&emulator), 0, "an audit and a plan make no write call");
+}

@@ -1,5 +1,5 @@
 //! The tracing subscriber, with rootward's guard that keeps root credentials out of the logs
-//! whatever `RUST_LOG` says (see [`rootward::log_guard`]).
+//! whatever `RUST_LOG` requests (see [`rootward::log_guard`]).
 
 use tracing_subscriber::filter::{filter_fn, EnvFilter, FilterExt};
 use tracing_subscriber::layer::SubscriberExt;

@@ -4,7 +4,7 @@
 //! `x-amz-security-token` header (a root session token), and the SDK's orchestrator logs raw
 //! requests and responses (an `AssumeRoot` response carries the secret key). Every front (CLI,
 //! Python, C) installs its subscriber with [`is_safe`] as a filter, so whatever `RUST_LOG`
-//! says, those targets stay at `debug` or below.
+//! requests, those targets stay at `debug` or below.
 
 use tracing::{Level, Metadata};
 

@@ -18,7 +18,7 @@ pub enum Status {
     Done,
     /// There was nothing to change.
     NothingToDo,
-    /// The account was left out; [`Outcome::reason`] says why.
+    /// The account was left out, for the reason in [`Outcome::reason`].
     Skipped,
     /// Nothing was achieved: the session, the reads or every change failed.
     Failed,
@@ -144,7 +144,7 @@ impl fmt::Display for Mode {
     }
 }
 
-/// Why an account was skipped, or why its result is partial by the user's choice.
+/// The reason an account was skipped, or why its result is partial by the user's choice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -172,7 +172,7 @@ pub enum Reason {
     Interrupted,
     /// The account no longer matches the reviewed plan, so nothing was changed.
     PlanStale {
-        /// What differs from the plan.
+        /// The difference from the plan.
         detail: String,
     },
     /// Access keys used recently were kept, as the user asked.
@@ -255,7 +255,7 @@ pub enum StepResult {
 pub struct Step {
     /// The API action, such as `DeleteAccessKey`.
     pub action: String,
-    /// What the call acted on: an access key ID, a certificate ID, an MFA serial.
+    /// The resource the call acted on: an access key ID, a certificate ID or an MFA serial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// The result.
@@ -278,7 +278,7 @@ impl Step {
         matches!(self.result, StepResult::Failed { .. })
     }
 
-    /// The error code of a failed step.
+    /// Returns the error code of a failed step.
     pub fn error_code(&self) -> Option<&str> {
         match &self.result {
             StepResult::Failed { code, .. } => Some(code),
@@ -287,7 +287,7 @@ impl Step {
     }
 }
 
-/// What a deletion removed, or in a plan would remove.
+/// The credentials a deletion removed, or in a plan would remove.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Removed {
     /// The login profile (password) was deleted.
@@ -325,24 +325,24 @@ pub enum Detail {
     /// No task ran (skipped accounts, or a session that never started).
     #[default]
     None,
-    /// What an audit found.
+    /// The findings of an audit.
     Audit {
         /// The root user's credentials.
         credentials: RootCredentials,
         /// `GetAccountSummary`'s flags, when that call succeeded.
         summary: Option<AccountSummary>,
     },
-    /// What a deletion found, removed and left.
+    /// The findings, removals and leftovers of a deletion.
     Delete {
         /// The credentials found before any change.
         found: RootCredentials,
-        /// What was removed (or, in a plan, would be).
+        /// The credentials removed (or, in a plan, to be removed).
         removed: Removed,
         /// Access keys kept because they were used within the `--keep-keys-used-within` window.
         kept_access_keys: Vec<String>,
-        /// Keys used within the last 30 days, flagged in plans so a reviewer sees them.
+        /// Keys used within the last 30 days, flagged in plans for the reviewer.
         recently_used_access_keys: Vec<String>,
-        /// What the confirming read still found, when it ran.
+        /// The credentials the confirming read still found, when it ran.
         remaining: Option<RootCredentials>,
     },
 }
@@ -371,13 +371,13 @@ pub struct Outcome {
     pub mode: Mode,
     /// The final status.
     pub status: Status,
-    /// Why the account was skipped, or why a partial result was requested.
+    /// The reason the account was skipped, or why a partial result was requested.
     #[serde(default)]
     pub reason: Option<Reason>,
     /// Every API call made in the account, in order, with its result.
     #[serde(default)]
     pub steps: Vec<Step>,
-    /// What the task found and changed.
+    /// The task's findings and changes.
     #[serde(default)]
     pub detail: Detail,
     /// How many root sessions were started (more than one after an expiry or a retry).
@@ -431,12 +431,12 @@ impl Outcome {
         matches!(self.status, Status::Failed | Status::Partial) && !self.is_requested_partial()
     }
 
-    /// The first failed step, if any.
+    /// Returns the first failed step, if any.
     pub fn first_failure(&self) -> Option<&Step> {
         self.steps.iter().find(|step| step.is_failed())
     }
 
-    /// Every failure, one `action [target]: code: message` line each.
+    /// Formats every failure as one `action [target]: code: message` line.
     pub fn failure_messages(&self) -> Vec<String> {
         self.steps
             .iter()
@@ -470,7 +470,7 @@ impl Outcome {
     }
 }
 
-/// Facts about a whole run, written with every report row so each row stands alone.
+/// Facts about a whole run, written with every report row so that each row is self-contained.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunInfo {
     /// A random ID for this run.

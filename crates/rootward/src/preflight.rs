@@ -7,7 +7,7 @@ use crate::clients::Clients;
 use crate::error::{Error, Result};
 use crate::organization::{self, OrganizationInfo};
 
-/// What the preflight learned about the caller and the organization.
+/// The preflight's findings about the caller and the organization.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Context {
     /// The calling principal's ARN.

@@ -31,7 +31,7 @@ pub(crate) enum Change {
     AlreadyAbsent,
     /// Denied where AWS's sources disagree, so the thing stays, harmlessly.
     LeftInPlace,
-    /// The call failed; the step holds the code.
+    /// The call failed, and its step records the error code.
     Failed,
 }
 
@@ -41,7 +41,7 @@ pub(crate) struct RootUser<'a> {
     log: &'a StepLog,
 }
 
-/// What one round of reads returned: the credentials read, and whether every read succeeded.
+/// The result of one round of reads: the credentials read, and whether every read succeeded.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Reads {
     pub(crate) credentials: RootCredentials,

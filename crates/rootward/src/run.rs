@@ -24,7 +24,7 @@ const LISTED_FAILURES: usize = 50;
 /// The options of a run, as the CLI flags set them.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    /// Which accounts to target and exclude.
+    /// The accounts and OUs to target and exclude.
     pub filter: AccountFilter,
     /// Accounts in flight at once.
     pub concurrency: usize,
@@ -239,12 +239,12 @@ fn check_report_folder(path: &std::path::Path) -> Result<()> {
 }
 
 impl Run {
-    /// The preflight's findings: caller and organization.
+    /// Returns the preflight's findings: caller and organization.
     pub fn context(&self) -> &Context {
         &self.context
     }
 
-    /// The run's facts, as written to the report.
+    /// Returns the run's facts, as written to the report.
     pub fn info(&self) -> &RunInfo {
         &self.info
     }
@@ -254,17 +254,17 @@ impl Run {
         &self.warnings
     }
 
-    /// A handle that stops starting new accounts, for Ctrl-C.
+    /// Returns a handle that stops starting new accounts, for Ctrl-C.
     pub fn stop_handle(&self) -> StopHandle {
         self.stop.clone()
     }
 
-    /// The counts so far.
+    /// Returns the counts so far.
     pub fn summary(&self) -> &Summary {
         &self.summary
     }
 
-    /// The report being written, if any.
+    /// Returns the path of the report being written, if any.
     pub fn report_path(&self) -> Option<&std::path::Path> {
         self.report.as_ref().map(ReportWriter::path)
     }

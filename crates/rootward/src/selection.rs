@@ -1,4 +1,4 @@
-//! Which accounts a run targets, and why every other account is left out.
+//! Account selection: the accounts a run targets, and the reason every other account is left out.
 //!
 //! The targets are the union of the listed accounts and the accounts under the listed OUs (all
 //! accounts when neither is given). Exclusions by account ID and by OU are then subtracted, and
@@ -28,7 +28,7 @@ pub enum Target {
 }
 
 impl Target {
-    /// The account, whatever the decision.
+    /// Returns the account, whatever the decision.
     pub fn account(&self) -> &Account {
         match self {
             Self::Run(account) | Self::Skip(account, _) => account,
@@ -175,7 +175,7 @@ impl AccountFilter {
     }
 }
 
-/// Where the accounts of a run come from.
+/// The origin of a run's accounts.
 pub enum AccountSource {
     /// Every account of the organization (`ListAccounts`).
     Organization(aws_sdk_organizations::Client),
@@ -273,9 +273,9 @@ impl SelectionRules {
 /// The checked selection: a source of accounts and the rules that classify them.
 #[derive(Debug)]
 pub struct Selection {
-    /// Where the accounts come from.
+    /// The origin of the accounts.
     pub source: AccountSource,
-    /// How each account is classified.
+    /// The rules that classify each account.
     pub rules: SelectionRules,
 }
 

@@ -14,7 +14,7 @@ use crate::tasks::{Task, Verdict};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AuditRootCredentials;
 
-/// What an audit has read so far.
+/// An audit's findings so far, kept across root sessions.
 #[derive(Debug, Default)]
 pub struct AuditState {
     credentials: Option<RootCredentials>,

@@ -15,7 +15,7 @@ use crate::session::RootSession;
 use crate::steps::StepLog;
 use crate::tasks::{Task, Verdict};
 
-/// Access keys used within this many days are flagged in a plan, so a reviewer sees them.
+/// Access keys used within this many days are flagged in a plan for the reviewer.
 pub const RECENT_USE_DAYS: u32 = 30;
 
 /// The name of the check that a confirming read found nothing left.
@@ -23,10 +23,10 @@ const CONFIRM_STEP: &str = "ConfirmRemoval";
 
 /// Removes every root credential in one `IAMDeleteRootUserCredentials` session per account.
 ///
-/// The four reads run concurrently; then the login profile, access keys and signing
-/// certificates are deleted and every MFA device is deactivated (virtual devices are then
-/// deleted too), all concurrently; then a confirming read checks that nothing is left before
-/// the account is reported `done`. In [`Mode::Plan`] it makes no write call and reports what it
+/// The four reads run concurrently. Then, all at once, the login profile, access keys and
+/// signing certificates are deleted and every MFA device is deactivated (virtual devices are
+/// then deleted too). Finally a confirming read checks that nothing is left before the account
+/// is reported `done`. In [`Mode::Plan`] it makes no write call and reports what it
 /// would remove.
 #[derive(Debug, Clone, Copy)]
 pub struct DeleteRootCredentials {
@@ -59,7 +59,7 @@ impl DeleteRootCredentials {
     }
 }
 
-/// What a deletion has learned about an account so far.
+/// A deletion's knowledge of an account so far, kept across root sessions.
 #[derive(Debug, Default)]
 pub struct DeleteState {
     found: Option<RootCredentials>,
@@ -72,7 +72,7 @@ fn used_within(days: u32, now: OffsetDateTime) -> OffsetDateTime {
     now - Duration::days(i64::from(days))
 }
 
-/// Adds what `seen` holds to `found`, so a later session's reads complete an earlier one's.
+/// Adds the credentials in `seen` to `found`, so a later session's reads complete an earlier one's.
 fn merge_found(found: &mut RootCredentials, seen: &RootCredentials) {
     if found.login_profile.is_none() {
         found.login_profile.clone_from(&seen.login_profile);
@@ -142,7 +142,7 @@ fn removed_from_steps(steps: &[Step]) -> Removed {
     removed
 }
 
-/// What a plan would remove: everything found except the kept keys.
+/// Lists the credentials a plan would remove: everything found except the kept keys.
 fn planned_removal(found: &RootCredentials, kept: &[String]) -> Removed {
     let virtual_devices = found
         .mfa_devices
