@@ -36,6 +36,10 @@ pub(crate) struct AwsArgs {
     #[arg(long, global = true, value_name = "N", default_value_t = rootward::clients::DEFAULT_MAX_ATTEMPTS,
           value_parser = clap::value_parser!(u32).range(1..=20))]
     pub(crate) max_attempts: u32,
+
+    /// Cap on AWS requests per second across all accounts, retries included (default: no cap). Use it when other automation shares the organization's API quotas.
+    #[arg(long, global = true, value_name = "N", value_parser = parse_max_rps)]
+    pub(crate) max_rps: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -45,6 +49,79 @@ pub(crate) enum Command {
 
     /// Remove the root credentials of the selected member accounts. Plans unless --execute is given.
     DeleteCredentials(DeleteArgs),
+
+    /// Make root password recovery possible in the selected accounts (a login profile without a password). Plans unless --execute is given.
+    CreatePassword(ChangeArgs),
+
+    /// Show the policy of an S3 bucket that locks everyone out, and delete it with --execute.
+    UnlockS3(UnlockS3Args),
+
+    /// Show the policy of an SQS queue that locks everyone out, and remove it with --execute (other queue attributes stay).
+    UnlockSqs(UnlockSqsArgs),
+
+    /// Show whether the organization is set up for centralized root access, and what is missing.
+    Status(crate::setup::StatusArgs),
+
+    /// Turn on trusted access for IAM and the root access features. Plans unless --execute is given.
+    Enable(crate::setup::EnableArgs),
+
+    /// Turn off the root access features (and, if asked, trusted access or the delegated administrator). Plans unless --execute is given.
+    Disable(crate::setup::DisableArgs),
+
+    /// Print the caller-side IAM policy and the SCP statement for root sessions, as JSON.
+    Policy(crate::setup::PolicyArgs),
+}
+
+/// A run that changes something: plans unless --execute is given.
+#[derive(Debug, Args)]
+pub(crate) struct ChangeArgs {
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+
+    /// Make the change. Without it, the command only plans.
+    #[arg(long)]
+    pub(crate) execute: bool,
+}
+
+/// The target of an unlock: one member account.
+#[derive(Debug, Args)]
+pub(crate) struct UnlockArgs {
+    /// The member account that owns the resource.
+    #[arg(long, value_name = "ID", value_parser = parse_account_id)]
+    pub(crate) account: AccountId,
+
+    /// Make the change. Without it, the command only shows the current policy.
+    #[arg(long)]
+    pub(crate) execute: bool,
+
+    /// Write a report to FILE: CSV for .csv, JSON Lines for .jsonl, .ndjson or .json. It keeps the removed policy, so the change can be undone by hand.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+
+    /// Root session length in seconds (1 to 900).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=900))]
+    pub(crate) duration: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UnlockS3Args {
+    #[command(flatten)]
+    pub(crate) target: UnlockArgs,
+
+    /// The bucket whose policy to remove.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) bucket: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UnlockSqsArgs {
+    #[command(flatten)]
+    pub(crate) target: UnlockArgs,
+
+    /// The URL of the queue whose policy to remove.
+    #[arg(long, value_name = "URL")]
+    pub(crate) queue_url: String,
 }
 
 /// Which accounts to act on.
@@ -113,7 +190,7 @@ pub(crate) struct DeleteArgs {
     pub(crate) keep_keys_used_within: Option<u32>,
 }
 
-fn parse_account_id(value: &str) -> Result<AccountId, String> {
+pub(crate) fn parse_account_id(value: &str) -> Result<AccountId, String> {
     value
         .parse()
         .map_err(|error: rootward::Error| error.to_string())
@@ -123,6 +200,19 @@ fn parse_ou_id(value: &str) -> Result<OuId, String> {
     value
         .parse()
         .map_err(|error: rootward::Error| error.to_string())
+}
+
+fn parse_max_rps(value: &str) -> Result<u32, String> {
+    match value.parse::<u32>() {
+        Ok(0) => Err(
+            "the cap must allow at least 1 request per second; leave --max-rps out for no cap"
+                .to_owned(),
+        ),
+        Ok(requests) => Ok(requests),
+        Err(_) => Err(format!(
+            "invalid requests per second {value:?}: expected a whole number, such as 50"
+        )),
+    }
 }
 
 fn parse_concurrency(value: &str) -> Result<usize, String> {

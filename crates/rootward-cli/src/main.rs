@@ -3,6 +3,7 @@
 mod args;
 mod logging;
 mod output;
+mod setup;
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -10,11 +11,12 @@ use std::time::Duration;
 
 use clap::Parser;
 use rootward::{
-    AccountFilter, AccountId, AuditRootCredentials, AwsOptions, Clients, DeleteRootCredentials,
-    Error, RunOptions, Task,
+    AccountFilter, AccountId, AuditRootCredentials, AwsOptions, Clients, CreateRootPassword,
+    DeleteRootCredentials, Detail, Error, RunOptions, Task, UnlockS3BucketPolicy,
+    UnlockSqsQueuePolicy,
 };
 
-use crate::args::{Cli, Command, RunArgs};
+use crate::args::{Cli, Command, RunArgs, UnlockArgs};
 use crate::output::{print_summary, Progress};
 
 /// Exit status when every selected account reached its goal.
@@ -45,8 +47,12 @@ fn main() -> ExitCode {
 }
 
 async fn run_command(cli: Cli) -> u8 {
+    let aws = &cli.aws;
     let result = match cli.command {
-        Command::Audit(args) => run_task(&cli.aws, AuditRootCredentials, args).await,
+        Command::Audit(args) => match run_options(&args) {
+            Ok(options) => run_task(aws, AuditRootCredentials, options).await,
+            Err(error) => Err(error),
+        },
         Command::DeleteCredentials(args) => {
             let mut task = if args.execute {
                 DeleteRootCredentials::execute()
@@ -56,8 +62,42 @@ async fn run_command(cli: Cli) -> u8 {
             if let Some(days) = args.keep_keys_used_within {
                 task = task.keep_keys_used_within(days);
             }
-            run_task(&cli.aws, task, args.run).await
+            match run_options(&args.run) {
+                Ok(options) => run_task(aws, task, options).await,
+                Err(error) => Err(error),
+            }
         }
+        Command::CreatePassword(args) => {
+            let task = if args.execute {
+                CreateRootPassword::execute()
+            } else {
+                CreateRootPassword::plan()
+            };
+            match create_password_options(&args.run) {
+                Ok(options) => run_task(aws, task, options).await,
+                Err(error) => Err(error),
+            }
+        }
+        Command::UnlockS3(args) => {
+            let task = if args.target.execute {
+                UnlockS3BucketPolicy::execute(&args.bucket)
+            } else {
+                UnlockS3BucketPolicy::plan(&args.bucket)
+            };
+            run_task(aws, task, unlock_options(&args.target)).await
+        }
+        Command::UnlockSqs(args) => {
+            let task = if args.target.execute {
+                UnlockSqsQueuePolicy::execute(&args.queue_url)
+            } else {
+                UnlockSqsQueuePolicy::plan(&args.queue_url)
+            };
+            run_task(aws, task, unlock_options(&args.target)).await
+        }
+        Command::Status(args) => setup::run_status(aws, &args).await,
+        Command::Enable(args) => setup::run_enable(aws, &args).await,
+        Command::Disable(args) => setup::run_disable(aws, &args).await,
+        Command::Policy(args) => setup::run_policy(aws, &args),
     };
     match result {
         Ok(status) => status,
@@ -116,7 +156,8 @@ fn read_accounts_file(path: &std::path::Path) -> Result<Vec<AccountId>, Error> {
     Ok(ids)
 }
 
-async fn run_task<T: Task>(aws: &args::AwsArgs, task: T, args: RunArgs) -> Result<u8, Error> {
+/// Builds the run options of a command that takes the selection and run flags.
+fn run_options(args: &RunArgs) -> Result<RunOptions, Error> {
     let mut accounts = args.selection.accounts.clone();
     if let Some(path) = &args.selection.accounts_file {
         accounts.extend(read_accounts_file(path)?);
@@ -126,7 +167,7 @@ async fn run_task<T: Task>(aws: &args::AwsArgs, task: T, args: RunArgs) -> Resul
         .ous(args.selection.ou.clone())
         .exclude_accounts(args.selection.exclude.clone())
         .exclude_ous(args.selection.exclude_ou.clone());
-    let options = RunOptions {
+    Ok(RunOptions {
         filter,
         concurrency: args.concurrency,
         max_failures: args.max_failures,
@@ -134,15 +175,48 @@ async fn run_task<T: Task>(aws: &args::AwsArgs, task: T, args: RunArgs) -> Resul
         report: args.report.clone(),
         resume: args.resume.clone(),
         ..RunOptions::default()
-    };
+    })
+}
 
-    let clients = Clients::load(&AwsOptions {
+/// Builds the run options of `create-password`, which acts only on accounts named explicitly,
+/// never on a whole organization by default.
+fn create_password_options(args: &RunArgs) -> Result<RunOptions, Error> {
+    let selection = &args.selection;
+    if selection.accounts.is_empty() && selection.accounts_file.is_none() && selection.ou.is_empty()
+    {
+        return Err(Error::InvalidInput {
+            message: "create-password needs the accounts to act on: pass --accounts, --accounts-file or --ou".to_owned(),
+        });
+    }
+    run_options(args)
+}
+
+/// Builds the run options of an unlock: one named account.
+fn unlock_options(args: &UnlockArgs) -> RunOptions {
+    RunOptions {
+        filter: AccountFilter::new().accounts([args.account.clone()]),
+        concurrency: 1,
+        duration: Duration::from_secs(args.duration),
+        report: args.report.clone(),
+        ..RunOptions::default()
+    }
+}
+
+/// Loads the AWS configuration from the global flags and the standard chain.
+pub(crate) async fn load_clients(aws: &args::AwsArgs) -> Result<Clients, Error> {
+    Clients::load(&AwsOptions {
         profile: aws.profile.clone(),
         region: aws.region.clone(),
         endpoint_url: aws.endpoint_url.clone(),
         max_attempts: aws.max_attempts,
+        max_rps: aws.max_rps,
+        ..AwsOptions::default()
     })
-    .await?;
+    .await
+}
+
+async fn run_task<T: Task>(aws: &args::AwsArgs, task: T, options: RunOptions) -> Result<u8, Error> {
+    let clients = load_clients(aws).await?;
     let mut run = rootward::start(clients, task, options).await?;
 
     let progress = Progress::new();
@@ -155,7 +229,10 @@ async fn run_task<T: Task>(aws: &args::AwsArgs, task: T, args: RunArgs) -> Resul
     loop {
         tokio::select! {
             next = run.next() => match next {
-                Some(Ok(outcome)) => progress.update(run.summary(), &outcome),
+                Some(Ok(outcome)) => {
+                    progress.update(run.summary(), &outcome);
+                    show_policy(&progress, &outcome);
+                }
                 Some(Err(error)) => {
                     listing_error = Some(error);
                     break;
@@ -194,4 +271,27 @@ fn interrupts() -> impl futures::Stream<Item = u32> {
         tokio::signal::ctrl_c().await.ok()?;
         Some((count + 1, count + 1))
     })
+}
+
+/// Prints the policy an unlock task found, before the summary, so it can be restored by hand.
+fn show_policy(progress: &Progress, outcome: &rootward::Outcome) {
+    if let Detail::UnlockPolicy {
+        resource,
+        policy,
+        removed,
+    } = &outcome.detail
+    {
+        let line = match (policy, removed) {
+            (None, _) => format!("{resource} in account {} has no policy", outcome.account.id),
+            (Some(policy), true) => format!(
+                "removed this policy of {resource} in account {}:\n{policy}",
+                outcome.account.id
+            ),
+            (Some(policy), false) => format!(
+                "current policy of {resource} in account {} (rerun with --execute to remove it):\n{policy}",
+                outcome.account.id
+            ),
+        };
+        progress.suspend(|| println!("{line}"));
+    }
 }

@@ -52,6 +52,11 @@ impl Progress {
         }
     }
 
+    /// Runs `print` with the bar hidden, for output on stdout.
+    pub(crate) fn suspend(&self, print: impl FnOnce()) {
+        self.bar.suspend(print);
+    }
+
     pub(crate) fn finish(&self) {
         self.bar.finish_and_clear();
     }

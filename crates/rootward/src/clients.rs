@@ -7,9 +7,13 @@ use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponentsBuilder;
+use aws_smithy_runtime_api::client::runtime_plugin::RuntimePlugin;
 
 use crate::error::{Error, Result};
 use crate::partition::{validate_region, Partition, DEFAULT_REGION};
+use crate::rate_limit::RateLimit;
 
 /// The default number of attempts per request, retries included.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
@@ -26,6 +30,13 @@ pub struct AwsOptions {
     pub endpoint_url: Option<String>,
     /// Attempts per request, retries included (the SDK's standard retry with jittered backoff).
     pub max_attempts: u32,
+    /// A cap on requests per second across every client and root session of the run, retries
+    /// included; `None` for no cap. Use it when other automation shares the organization's
+    /// API quotas.
+    pub max_rps: Option<u32>,
+    /// The HTTP client every AWS client sends through; `None` for the SDK's default HTTPS
+    /// client. Tests and benchmarks put an in-process fake here.
+    pub http_client: Option<SharedHttpClient>,
 }
 
 impl Default for AwsOptions {
@@ -35,6 +46,8 @@ impl Default for AwsOptions {
             region: None,
             endpoint_url: None,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
+            max_rps: None,
+            http_client: None,
         }
     }
 }
@@ -60,12 +73,17 @@ impl Clients {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for a malformed region, `aws-global`, a global STS endpoint or a
-    /// `max_attempts` of zero.
+    /// [`Error::InvalidInput`] for a malformed region, `aws-global`, a global STS endpoint, a
+    /// `max_attempts` of zero or a `max_rps` of zero.
     pub async fn load(options: &AwsOptions) -> Result<Self> {
         if options.max_attempts == 0 {
             return Err(Error::invalid(
                 "invalid --max-attempts 0: a request needs at least 1 attempt",
+            ));
+        }
+        if options.max_rps == Some(0) {
+            return Err(Error::invalid(
+                "invalid --max-rps 0: the cap must allow at least 1 request per second; leave --max-rps out for no cap",
             ));
         }
         if let Some(region) = &options.region {
@@ -88,19 +106,30 @@ impl Clients {
             .with_max_attempts(options.max_attempts)
             .with_initial_backoff(Duration::from_millis(100))
             .with_max_backoff(Duration::from_secs(10));
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .operation_attempt_timeout(Duration::from_secs(30))
-            .build();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(region_provider)
             .retry_config(retry)
-            .timeout_config(timeouts);
+            .timeout_config(timeouts(options.max_rps.is_some()));
         if let Some(profile) = &options.profile {
             loader = loader.profile_name(profile);
         }
         if let Some(url) = &options.endpoint_url {
             loader = loader.endpoint_url(url);
+        }
+        // Every client and every root session shares this HTTP client, so a cap on it caps the
+        // whole run.
+        let http_client = match options.max_rps {
+            Some(requests_per_second) => {
+                let inner = match &options.http_client {
+                    Some(client) => client.clone(),
+                    None => default_http_client()?,
+                };
+                Some(RateLimit::new(requests_per_second).wrap(inner))
+            }
+            None => options.http_client.clone(),
+        };
+        if let Some(http_client) = http_client {
+            loader = loader.http_client(http_client);
         }
         let config = loader.load().await;
 
@@ -173,6 +202,40 @@ impl Clients {
     pub fn partition(&self) -> Partition {
         Partition::for_region(&self.region)
     }
+}
+
+/// The timeouts of every request.
+///
+/// Without a cap, one attempt may take 30 s in all. With a cap, an attempt first waits for its
+/// send time, which the SDK would count against that limit, so the connection (5 s) and each
+/// read of the response (30 s) are bounded instead.
+fn timeouts(capped: bool) -> TimeoutConfig {
+    let builder = TimeoutConfig::builder().connect_timeout(Duration::from_secs(5));
+    if capped {
+        builder.read_timeout(Duration::from_secs(30)).build()
+    } else {
+        builder
+            .operation_attempt_timeout(Duration::from_secs(30))
+            .build()
+    }
+}
+
+/// The SDK's default HTTPS client, built the way the SDK builds it, for wrapping.
+fn default_http_client() -> Result<SharedHttpClient> {
+    let plugin = aws_smithy_runtime::client::defaults::default_http_client_plugin_v2(
+        BehaviorVersion::latest(),
+    );
+    plugin
+        .and_then(|plugin| {
+            plugin
+                .runtime_components(&RuntimeComponentsBuilder::new("rootward"))
+                .http_client()
+        })
+        .ok_or_else(|| {
+            Error::invalid(
+                "--max-rps needs the SDK's default HTTPS client, which this build of rootward lacks",
+            )
+        })
 }
 
 /// Rejects the global STS endpoint, which answers `sts:AssumeRoot` with `InvalidAction`.

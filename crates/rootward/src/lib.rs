@@ -76,11 +76,13 @@ pub mod credentials;
 pub mod error;
 pub mod executor;
 pub mod log_guard;
+pub mod org;
 pub mod organization;
 pub mod outcome;
 pub mod partition;
 pub mod policy;
 pub mod preflight;
+mod rate_limit;
 pub mod report;
 mod root_user;
 pub mod run;
@@ -103,11 +105,15 @@ pub use outcome::{
     TaskName,
 };
 pub use partition::{validate_region, Partition, DEFAULT_REGION};
-pub use policy::TaskPolicy;
+pub use policy::{caller_policy, scp_statement, TaskPolicy};
 pub use preflight::{preflight, Context};
 pub use report::{CsvRow, PreviousReport, PreviousRow, ReportFormat, ReportRecord, ReportWriter};
 pub use run::{start, Run, RunOptions, Summary};
 pub use selection::{AccountFilter, AccountSource, Selection, SelectionRules, Target};
 pub use session::{RootSession, SessionFactory};
 pub use steps::StepLog;
-pub use tasks::{AuditRootCredentials, DeleteRootCredentials, Task, Verdict};
+#[cfg(feature = "s3")]
+pub use tasks::UnlockS3BucketPolicy;
+#[cfg(feature = "sqs")]
+pub use tasks::UnlockSqsQueuePolicy;
+pub use tasks::{AuditRootCredentials, CreateRootPassword, DeleteRootCredentials, Task, Verdict};

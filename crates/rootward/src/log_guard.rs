@@ -30,7 +30,9 @@ pub fn is_safe(metadata: &Metadata<'_>) -> bool {
 
 /// Reports whether `target` is one whose `trace` events may carry credentials.
 pub fn is_guarded_target(target: &str) -> bool {
-    GUARDED_TARGETS.iter().any(|prefix| target.starts_with(prefix))
+    GUARDED_TARGETS
+        .iter()
+        .any(|prefix| target.starts_with(prefix))
 }
 
 #[cfg(test)]
@@ -40,7 +42,9 @@ mod tests {
     #[test]
     fn signer_and_orchestrator_are_guarded() {
         assert!(is_guarded_target("aws_sigv4::http_request::sign"));
-        assert!(is_guarded_target("aws_smithy_runtime::client::orchestrator"));
+        assert!(is_guarded_target(
+            "aws_smithy_runtime::client::orchestrator"
+        ));
         assert!(is_guarded_target("aws_sdk_sts::operation::assume_root"));
         assert!(!is_guarded_target("rootward::executor"));
     }

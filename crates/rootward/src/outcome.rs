@@ -345,6 +345,22 @@ pub enum Detail {
         /// The credentials the confirming read still found, when it ran.
         remaining: Option<RootCredentials>,
     },
+    /// The result of making password recovery possible.
+    CreatePassword {
+        /// The root user already had a login profile, so nothing was created.
+        existed: bool,
+        /// A login profile was created (false in a plan).
+        created: bool,
+    },
+    /// The result of unlocking a bucket or queue whose policy locks everyone out.
+    UnlockPolicy {
+        /// The bucket name or queue URL.
+        resource: String,
+        /// The policy found before any change, kept so the change can be undone by hand.
+        policy: Option<String>,
+        /// The policy was removed (false in a plan).
+        removed: bool,
+    },
 }
 
 /// Counts of credentials in an outcome: found by an audit, removed (or planned) by a deletion.
@@ -453,7 +469,11 @@ impl Outcome {
     /// Counts of credentials: found for an audit, removed (or planned) for a deletion.
     pub fn counts(&self) -> CredentialCounts {
         match &self.detail {
-            Detail::None => CredentialCounts::default(),
+            Detail::None | Detail::UnlockPolicy { .. } => CredentialCounts::default(),
+            Detail::CreatePassword { created, .. } => CredentialCounts {
+                login_profile: usize::from(*created),
+                ..CredentialCounts::default()
+            },
             Detail::Audit { credentials, .. } => CredentialCounts {
                 login_profile: usize::from(credentials.login_profile.is_some()),
                 access_keys: credentials.access_keys.len(),

@@ -5,6 +5,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use serde_json::json;
+
+use crate::account::AccountId;
 use crate::error::Error;
 use crate::partition::Partition;
 
@@ -106,6 +109,57 @@ impl TaskPolicy {
     }
 }
 
+/// Builds the caller-side IAM policy that allows `sts:AssumeRoot` only for `task_policies`
+/// (a `StringEquals` condition on `sts:TaskPolicyArn`), on every member account's root user or,
+/// when `accounts` is not empty, on those accounts' root users only.
+pub fn caller_policy(
+    task_policies: &[TaskPolicy],
+    accounts: &[AccountId],
+    partition: Partition,
+) -> serde_json::Value {
+    let resources: Vec<String> = if accounts.is_empty() {
+        vec![format!("arn:{partition}:iam::*:root")]
+    } else {
+        accounts
+            .iter()
+            .map(|account| format!("arn:{partition}:iam::{account}:root"))
+            .collect()
+    };
+    let arns: Vec<String> = task_policies
+        .iter()
+        .map(|policy| policy.arn(partition))
+        .collect();
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "AllowRootSessionsForChosenTasks",
+            "Effect": "Allow",
+            "Action": "sts:AssumeRoot",
+            "Resource": resources,
+            "Condition": {"StringEquals": {"sts:TaskPolicyArn": arns}},
+        }],
+    })
+}
+
+/// Builds the service control policy statement that denies every action to member-account root
+/// users except in root sessions.
+///
+/// An SCP that denies actions to `arn:PARTITION:iam::*:root` also blocks `sts:AssumeRoot`
+/// sessions unless it exempts them, and the key `aws:AssumedRoot` is present only in such
+/// sessions, so the `Null` condition limits the denial to the root user's own credentials.
+pub fn scp_statement(partition: Partition) -> serde_json::Value {
+    json!({
+        "Sid": "DenyRootUserExceptRootSessions",
+        "Effect": "Deny",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {
+            "ArnLike": {"aws:PrincipalArn": format!("arn:{partition}:iam::*:root")},
+            "Null": {"aws:AssumedRoot": "true"},
+        },
+    })
+}
+
 impl FromStr for TaskPolicy {
     type Err = Error;
 
@@ -167,6 +221,39 @@ mod tests {
     fn parse_rejects_unknown_names() {
         let error = "IAMDeleteEverything".parse::<TaskPolicy>().unwrap_err();
         assert!(error.to_string().contains("IAMDeleteRootUserCredentials"));
+    }
+
+    #[test]
+    fn caller_policy_limits_task_policies_and_accounts() {
+        let account: AccountId = "123456789012".parse().unwrap();
+        let document = caller_policy(
+            &[TaskPolicy::IamAuditRootUserCredentials],
+            &[account],
+            Partition::AwsUsGov,
+        );
+        let statement = &document["Statement"][0];
+        assert_eq!(document["Version"], "2012-10-17");
+        assert_eq!(statement["Effect"], "Allow");
+        assert_eq!(statement["Action"], "sts:AssumeRoot");
+        assert_eq!(
+            statement["Resource"],
+            json!(["arn:aws-us-gov:iam::123456789012:root"])
+        );
+        assert_eq!(
+            statement["Condition"]["StringEquals"]["sts:TaskPolicyArn"],
+            json!(["arn:aws-us-gov:iam::aws:policy/root-task/IAMAuditRootUserCredentials"])
+        );
+    }
+
+    #[test]
+    fn scp_statement_exempts_root_sessions() {
+        let statement = scp_statement(Partition::AwsCn);
+        assert_eq!(statement["Effect"], "Deny");
+        assert_eq!(
+            statement["Condition"]["ArnLike"]["aws:PrincipalArn"],
+            "arn:aws-cn:iam::*:root"
+        );
+        assert_eq!(statement["Condition"]["Null"]["aws:AssumedRoot"], "true");
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub struct CsvRow {
     pub error_code: String,
     /// Every failure message joined with `; `, or empty when no step failed.
     pub message: String,
+    /// The resource policy an unlock task read before removing it, so the change can be undone
+    /// by hand; empty for other tasks.
+    pub policy: String,
     /// How many root sessions were started.
     pub sessions: u32,
     /// How long the account took, in milliseconds.
@@ -71,7 +74,7 @@ pub struct CsvRow {
 
 impl CsvRow {
     /// The header row: the column names in file order.
-    pub const HEADER: [&'static str; 23] = [
+    pub const HEADER: [&'static str; 24] = [
         "run_id",
         "time",
         "organization_id",
@@ -92,6 +95,7 @@ impl CsvRow {
         "step",
         "error_code",
         "message",
+        "policy",
         "sessions",
         "elapsed_ms",
         "rootward_version",
@@ -140,6 +144,10 @@ impl CsvRow {
                 .unwrap_or_default()
                 .to_owned(),
             message: outcome.failure_messages().join("; "),
+            policy: match &outcome.detail {
+                Detail::UnlockPolicy { policy, .. } => policy.clone().unwrap_or_default(),
+                _ => String::new(),
+            },
             sessions: outcome.sessions,
             elapsed_ms: outcome.elapsed_ms,
             rootward_version: run.rootward_version.clone(),
@@ -198,6 +206,7 @@ impl CsvRow {
             self.step.clone(),
             self.error_code.clone(),
             self.message.clone(),
+            self.policy.clone(),
             self.sessions.to_string(),
             self.elapsed_ms.to_string(),
             self.rootward_version.clone(),
@@ -239,6 +248,7 @@ impl CsvRow {
             step: cells.text()?,
             error_code: cells.text()?,
             message: cells.text()?,
+            policy: cells.text()?,
             sessions: cells.number()?,
             elapsed_ms: cells.number()?,
             rootward_version: cells.text()?,
@@ -430,7 +440,7 @@ mod tests {
             "run_id,time,organization_id,caller_arn,task,task_policy_arn,mode,account_id,\
              account_name,account_state,status,reason,login_profile,access_keys,\
              signing_certificates,mfa_devices,kept_access_keys,step,error_code,message,\
-             sessions,elapsed_ms,rootward_version\n"
+             policy,sessions,elapsed_ms,rootward_version\n"
         );
     }
 

@@ -13,10 +13,24 @@ use crate::session::RootSession;
 use crate::steps::StepLog;
 
 mod audit;
+mod create_password;
 mod delete;
+#[cfg(any(feature = "s3", feature = "sqs"))]
+mod unlock;
+#[cfg(feature = "s3")]
+mod unlock_s3;
+#[cfg(feature = "sqs")]
+mod unlock_sqs;
 
-pub use audit::AuditRootCredentials;
-pub use delete::{DeleteRootCredentials, RECENT_USE_DAYS};
+pub use audit::{AuditRootCredentials, AuditState};
+pub use create_password::{CreatePasswordState, CreateRootPassword};
+pub use delete::{DeleteRootCredentials, DeleteState, RECENT_USE_DAYS};
+#[cfg(any(feature = "s3", feature = "sqs"))]
+pub use unlock::UnlockState;
+#[cfg(feature = "s3")]
+pub use unlock_s3::UnlockS3BucketPolicy;
+#[cfg(feature = "sqs")]
+pub use unlock_sqs::UnlockSqsQueuePolicy;
 
 /// How one account ended, as a task judges it from its state and steps.
 #[derive(Debug, Clone, PartialEq, Eq)]
