@@ -20,10 +20,17 @@ async fn main() -> Result<(), rootward::Error> {
         .iter()
         .filter(|outcome| {
             let counts = outcome.counts();
-            counts.login_profile + counts.access_keys + counts.signing_certificates + counts.mfa_devices > 0
+            counts.login_profile
+                + counts.access_keys
+                + counts.signing_certificates
+                + counts.mfa_devices
+                > 0
         })
         .count();
-    println!("{holding} of {} accounts hold root credentials", audit.len());
+    println!(
+        "{holding} of {} accounts hold root credentials",
+        audit.len()
+    );
 
     let plan = run(clients, DeleteRootCredentials::plan()).await?;
     for outcome in &plan {

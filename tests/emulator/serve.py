@@ -39,6 +39,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="seed for the fault choices, for repeatable runs")
     parser.add_argument("--session-seconds", type=float, default=None, metavar="N", help="end root sessions after min(N, DurationSeconds) seconds")
     parser.add_argument("--requirements", type=Path, default=DEFAULT_REQUIREMENTS, help="requirements file holding the moto pin (default: requirements.txt beside serve.py)")
+    parser.add_argument("--credentials-log", type=Path, default=None, metavar="FILE", help="append every issued root session's key, secret and token to FILE, for tests that check nothing leaks them (never use outside tests)")
     parser.add_argument("--verbose", action="store_true", help="log every request and the emulator's progress on stderr")
     return parser.parse_args(argv)
 
@@ -113,7 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         logger.warning("Ignoring MOTO_ACCOUNT_ID=%s: the emulator chooses the account per request", os.environ["MOTO_ACCOUNT_ID"])
         del os.environ["MOTO_ACCOUNT_ID"]
 
+    from rootemu import assume_root
     from rootemu.scenario import ScenarioError
+
+    assume_root.CREDENTIALS_LOG = args.credentials_log
 
     try:
         application = build_app(args)

@@ -569,12 +569,113 @@ fn keep_recent_keys_is_requested_partial() {
 fn rust_example_runs() {
     let emulator = Emulator::demo(&[]);
     let example = rootward_e2e::workspace().join("target/debug/examples/audit_then_plan");
-    assert!(example.exists(), "{} is missing; run `cargo build --workspace --examples` first (make test does)", example.display());
+    assert!(
+        example.exists(),
+        "{} is missing; run `cargo build --workspace --examples` first (make test does)",
+        example.display()
+    );
     let output = emulator.command(example).output().unwrap();
 
     assert!(output.status.success(), "{}", text(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("accounts hold root credentials"), "{stdout}");
+    assert!(
+        stdout.contains("accounts hold root credentials"),
+        "{stdout}"
+    );
     assert!(stdout.contains("200000000003 planned"), "{stdout}");
-    assert_eq!(write_calls(&emulator), 0, "an audit and a plan make no write call");
+    assert_eq!(
+        write_calls(&emulator),
+        0,
+        "an audit and a plan make no write call"
+    );
+}
+
+#[test]
+fn trace_logs_hold_no_root_credentials() {
+    let folder = tempfile::tempdir().unwrap();
+    let issued = folder.path().join("issued.tsv");
+    let emulator = Emulator::demo(&[
+        "--credentials-log",
+        issued.to_str().unwrap(),
+        "--throttle",
+        "0.1",
+        "--seed",
+        "5",
+    ]);
+    let report_csv = folder.path().join("delete.csv");
+    let report_jsonl = folder.path().join("plan.jsonl");
+
+    let plan = emulator
+        .rootward()
+        .env("RUST_LOG", "trace")
+        .args([
+            "delete-credentials",
+            "--report",
+            report_jsonl.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let delete = emulator
+        .rootward()
+        .env("RUST_LOG", "trace")
+        .args([
+            "delete-credentials",
+            "--execute",
+            "--report",
+            report_csv.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let refused = emulator
+        .rootward()
+        .env("RUST_LOG", "trace")
+        .args([
+            "delete-credentials",
+            "--execute",
+            "--accounts",
+            "200000000024",
+        ])
+        .output()
+        .unwrap();
+
+    assert_eq!(delete.status.code(), Some(0), "{}", text(&delete));
+    let mut everything = String::new();
+    for output in [&plan, &delete, &refused] {
+        everything.push_str(&String::from_utf8_lossy(&output.stdout));
+        everything.push_str(&String::from_utf8_lossy(&output.stderr));
+    }
+    assert!(
+        everything.contains("DEBUG"),
+        "RUST_LOG=trace reached the SDK's debug logs"
+    );
+    everything.push_str(&std::fs::read_to_string(&report_csv).unwrap());
+    everything.push_str(&std::fs::read_to_string(&report_jsonl).unwrap());
+
+    let issued = std::fs::read_to_string(&issued).unwrap();
+    let sessions: Vec<Vec<&str>> = issued
+        .lines()
+        .map(|line| line.split('\t').collect())
+        .collect();
+    assert!(
+        sessions.len() >= 2 * 16,
+        "the emulator issued a session per account and run"
+    );
+    for session in &sessions {
+        let [key, secret, token] = session[..] else {
+            panic!("unexpected credentials log line: {session:?}");
+        };
+        assert!(
+            !everything.contains(secret),
+            "a root session secret key leaked"
+        );
+        assert!(!everything.contains(token), "a root session token leaked");
+        assert!(
+            !everything.contains(&token[..40]),
+            "part of a root session token leaked"
+        );
+        assert!(
+            !everything.contains(key),
+            "a root session access key ID leaked"
+        );
+    }
 }

@@ -22,10 +22,28 @@ pub const GUARDED_TARGETS: &[&str] = &[
     "reqwest",
 ];
 
-/// Reports whether an event or span may be logged: anything below `trace`, and `trace` only
-/// outside the guarded targets.
+/// Targets whose `debug` events print the request's identity properties, which include the
+/// session's access key ID (aws-smithy-runtime 1.16 logs the endpoint parameters this way).
+pub const DEBUG_GUARDED_TARGETS: &[&str] = &[
+    "aws_smithy_runtime::client::orchestrator",
+    "aws_smithy_runtime::client::identity",
+    "aws_smithy_runtime_api",
+    "aws_credential_types",
+    "aws_config",
+];
+
+/// Reports whether an event or span may be logged: `trace` only outside [`GUARDED_TARGETS`],
+/// and `debug` only outside [`DEBUG_GUARDED_TARGETS`].
 pub fn is_safe(metadata: &Metadata<'_>) -> bool {
-    *metadata.level() < Level::TRACE || !is_guarded_target(metadata.target())
+    let level = *metadata.level();
+    let target = metadata.target();
+    if level == Level::TRACE && is_guarded_target(target) {
+        return false;
+    }
+    !(level == Level::DEBUG
+        && DEBUG_GUARDED_TARGETS
+            .iter()
+            .any(|prefix| target.starts_with(prefix)))
 }
 
 /// Reports whether `target` is one whose `trace` events may carry credentials.

@@ -17,6 +17,7 @@ import re
 import secrets
 import string
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from moto.utilities.utils import get_partition
@@ -29,6 +30,10 @@ MAX_DURATION_SECONDS = 900
 ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
 ROOT_PRINCIPAL_PATTERN = re.compile(r"^arn:([a-z-]+):iam::(\d{12}):root$")
 ACCESS_KEY_ALPHABET = string.ascii_uppercase + "234567"
+
+# When set (serve.py --credentials-log), every issued session's key, secret and token is
+# appended here, so leak tests know exactly which strings must never appear in logs or reports.
+CREDENTIALS_LOG: Path | None = None
 
 
 def assume_root(
@@ -67,6 +72,9 @@ def assume_root(
         expiration=expiration,
         ends_at=now + timedelta(seconds=lifetime),
     )
+    if CREDENTIALS_LOG is not None:
+        with open(CREDENTIALS_LOG, "a", encoding="ascii") as log:
+            log.write(f"{session.access_key_id}\t{session.secret_access_key}\t{session.session_token}\n")
     result = {
         "Credentials": {
             "AccessKeyId": session.access_key_id,
