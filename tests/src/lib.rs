@@ -90,6 +90,11 @@ impl Emulator {
         serde_json::from_str(&self.get("/_emulator/state")).expect("state is JSON")
     }
 
+    /// Each account's root credentials, as [`holdings`] lists them.
+    pub fn holdings(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        holdings(&self.state())
+    }
+
     /// The ordered request log.
     pub fn requests(&self) -> Vec<serde_json::Value> {
         serde_json::from_str(&self.get("/_emulator/requests")).expect("request log is JSON")
@@ -175,6 +180,46 @@ fn dechunk(body: &str) -> String {
         rest = &tail[size + 2..];
     }
     out
+}
+
+/// Each account's root credentials in an emulator state, as sorted identifiers such as
+/// `password`, `access_keys:AKIA…` or `mfa_devices:arn:…`.
+pub fn holdings(state: &serde_json::Value) -> std::collections::BTreeMap<String, Vec<String>> {
+    assert!(
+        state["accounts"]
+            .as_object()
+            .is_some_and(|accounts| accounts
+                .values()
+                .all(|account| account["root_user"].is_object())),
+        "unexpected emulator state layout"
+    );
+    state["accounts"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(id, account)| {
+            let root = &account["root_user"];
+            let mut held = Vec::new();
+            if root["password"].is_object() {
+                held.push("password".to_owned());
+            }
+            let kinds = [
+                ("access_keys", "id"),
+                ("signing_certificates", "id"),
+                ("mfa_devices", "serial"),
+            ];
+            for (kind, field) in kinds {
+                for item in root[kind].as_array().into_iter().flatten() {
+                    held.push(format!(
+                        "{kind}:{}",
+                        item[field].as_str().unwrap_or_default()
+                    ));
+                }
+            }
+            held.sort();
+            (id.clone(), held)
+        })
+        .collect()
 }
 
 /// Reads a CSV report into maps of column → cell.

@@ -29,40 +29,8 @@ fn scenario_accounts(name: &str) -> BTreeMap<String, (String, bool)> {
         .collect()
 }
 
-/// The root credentials each account still holds, from the emulator's state, as sorted IDs.
 fn holdings(emulator: &Emulator) -> BTreeMap<String, Vec<String>> {
-    let state = emulator.state();
-    assert!(
-        state["accounts"]["200000000003"]["root_user"].is_object(),
-        "unexpected state layout"
-    );
-    let accounts = state["accounts"]
-        .as_object()
-        .expect("state.accounts is an object");
-    accounts
-        .iter()
-        .map(|(id, account)| {
-            let root = &account["root_user"];
-            let mut held = Vec::new();
-            if root["password"].is_object() {
-                held.push("password".to_owned());
-            }
-            for (kind, field) in [
-                ("access_keys", "id"),
-                ("signing_certificates", "id"),
-                ("mfa_devices", "serial"),
-            ] {
-                for item in root[kind].as_array().into_iter().flatten() {
-                    held.push(format!(
-                        "{kind}:{}",
-                        item[field].as_str().unwrap_or_default()
-                    ));
-                }
-            }
-            held.sort();
-            (id.clone(), held)
-        })
-        .collect()
+    emulator.holdings()
 }
 
 fn active_members(name: &str) -> Vec<String> {

@@ -5,40 +5,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-use rootward_e2e::{text, Emulator, MANAGEMENT_KEY};
+use rootward_e2e::{holdings, text, Emulator, MANAGEMENT_KEY};
 use serde_json::Value;
 
 fn reference_script() -> PathBuf {
     rootward_e2e::workspace().join("../shared/peers/reference-script.sh")
-}
-
-/// Each account's root credentials as sorted identifiers, from the emulator's state.
-fn holdings(state: &Value) -> BTreeMap<String, Vec<String>> {
-    let accounts = state["accounts"].as_object().expect("state.accounts");
-    accounts
-        .iter()
-        .map(|(id, account)| {
-            let root = &account["root_user"];
-            let mut held = Vec::new();
-            if root["password"].is_object() {
-                held.push("password".to_owned());
-            }
-            for (kind, field) in [
-                ("access_keys", "id"),
-                ("signing_certificates", "id"),
-                ("mfa_devices", "serial"),
-            ] {
-                for item in root[kind].as_array().into_iter().flatten() {
-                    held.push(format!(
-                        "{kind}:{}",
-                        item[field].as_str().unwrap_or_default()
-                    ));
-                }
-            }
-            held.sort();
-            (id.clone(), held)
-        })
-        .collect()
 }
 
 fn removed(

@@ -5,6 +5,9 @@
 
 use std::fmt;
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::Serialize;
 
 use crate::account::AccountId;
@@ -457,6 +460,14 @@ pub async fn disable(clients: &Clients, request: &DisableRequest) -> Result<Vec<
     Ok(changes)
 }
 
+/// Drops a successful output and extracts the code of an error.
+fn completed<T, E>(result: Result<T, SdkError<E, HttpResponse>>) -> Result<(), AwsError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    result.map(drop).map_err(|error| AwsError::from_sdk(&error))
+}
+
 /// Makes one planned change.
 async fn apply(
     clients: &Clients,
@@ -467,60 +478,52 @@ async fn apply(
     let iam = &clients.iam;
     let account = delegated_admin.map(AccountId::as_str).unwrap_or_default();
     let result = match change.action {
-        "EnableAWSServiceAccess" => organizations
-            .enable_aws_service_access()
-            .service_principal(IAM_SERVICE_PRINCIPAL)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|error| AwsError::from_sdk(&error)),
-        "DisableAWSServiceAccess" => organizations
-            .disable_aws_service_access()
-            .service_principal(IAM_SERVICE_PRINCIPAL)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|error| AwsError::from_sdk(&error)),
-        "RegisterDelegatedAdministrator" => organizations
-            .register_delegated_administrator()
-            .account_id(account)
-            .service_principal(IAM_SERVICE_PRINCIPAL)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|error| AwsError::from_sdk(&error)),
-        "DeregisterDelegatedAdministrator" => organizations
-            .deregister_delegated_administrator()
-            .account_id(account)
-            .service_principal(IAM_SERVICE_PRINCIPAL)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|error| AwsError::from_sdk(&error)),
-        "EnableOrganizationsRootCredentialsManagement" => iam
-            .enable_organizations_root_credentials_management()
-            .send()
-            .await
-            .map(drop)
-            .map_err(|error| AwsError::from_sdk(&error)),
-        "EnableOrganizationsRootSessions" => iam
-            .enable_organizations_root_sessions()
-            .send()
-            .await
-            .map(drop)
-            .map_err(|error| AwsError::from_sdk(&error)),
-        "DisableOrganizationsRootCredentialsManagement" => iam
-            .disable_organizations_root_credentials_management()
-            .send()
-            .await
-            .map(drop)
-            .map_err(|error| AwsError::from_sdk(&error)),
-        "DisableOrganizationsRootSessions" => iam
-            .disable_organizations_root_sessions()
-            .send()
-            .await
-            .map(drop)
-            .map_err(|error| AwsError::from_sdk(&error)),
+        "EnableAWSServiceAccess" => completed(
+            organizations
+                .enable_aws_service_access()
+                .service_principal(IAM_SERVICE_PRINCIPAL)
+                .send()
+                .await,
+        ),
+        "DisableAWSServiceAccess" => completed(
+            organizations
+                .disable_aws_service_access()
+                .service_principal(IAM_SERVICE_PRINCIPAL)
+                .send()
+                .await,
+        ),
+        "RegisterDelegatedAdministrator" => completed(
+            organizations
+                .register_delegated_administrator()
+                .account_id(account)
+                .service_principal(IAM_SERVICE_PRINCIPAL)
+                .send()
+                .await,
+        ),
+        "DeregisterDelegatedAdministrator" => completed(
+            organizations
+                .deregister_delegated_administrator()
+                .account_id(account)
+                .service_principal(IAM_SERVICE_PRINCIPAL)
+                .send()
+                .await,
+        ),
+        "EnableOrganizationsRootCredentialsManagement" => completed(
+            iam.enable_organizations_root_credentials_management()
+                .send()
+                .await,
+        ),
+        "EnableOrganizationsRootSessions" => {
+            completed(iam.enable_organizations_root_sessions().send().await)
+        }
+        "DisableOrganizationsRootCredentialsManagement" => completed(
+            iam.disable_organizations_root_credentials_management()
+                .send()
+                .await,
+        ),
+        "DisableOrganizationsRootSessions" => {
+            completed(iam.disable_organizations_root_sessions().send().await)
+        }
         other => unreachable!("no planned change has the action {other}"),
     };
     match result {
