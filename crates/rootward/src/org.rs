@@ -84,7 +84,7 @@ pub struct Status {
     pub enabled_features: Option<Vec<Feature>>,
     /// The error code of `iam:ListOrganizationsFeatures`, when it failed.
     pub features_error: Option<String>,
-    /// What is missing and the command that fixes it, one line each; empty when all is set.
+    /// The missing settings, each with the command that fixes it; empty when all is set.
     pub findings: Vec<String>,
 }
 
@@ -229,7 +229,7 @@ pub async fn status(clients: &Clients) -> Result<Status> {
         Err(error) => (None, Some(error.code)),
     };
     let trusted_access = match features_error.as_deref() {
-        // IAM's own answer settles it when Organizations would not tell the caller.
+        // IAM's error settles it when Organizations denies the caller this read.
         Some("ServiceAccessNotEnabledException") => Some(false),
         _ if trusted_access.is_none() && enabled_features.is_some() => Some(true),
         _ => trusted_access,
@@ -284,7 +284,7 @@ fn findings(status: &Status) -> Vec<String> {
     findings
 }
 
-/// What `enable` should turn on.
+/// The settings `enable` turns on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnableRequest {
     /// The features to enable (both by default).
@@ -305,7 +305,7 @@ impl Default for EnableRequest {
     }
 }
 
-/// What `disable` should turn off.
+/// The settings `disable` turns off.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisableRequest {
     /// The features to disable (both by default).
@@ -356,8 +356,8 @@ fn change(action: &'static str, description: String) -> Change {
 /// # Errors
 ///
 /// [`Error::Preflight`] when the caller is not the management account or the organization
-/// lacks all features; the error of a failed change (changes made before it stay made and are
-/// idempotent, so a rerun continues).
+/// lacks all features. A failed change returns its error. Changes made before it stay made,
+/// and because each is idempotent, a rerun continues where this one stopped.
 pub async fn enable(clients: &Clients, request: &EnableRequest) -> Result<Vec<Change>> {
     let status = status(clients).await?;
     require_management(&status, "enable")?;
