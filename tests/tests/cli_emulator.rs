@@ -647,3 +647,58 @@ fn trace_logs_hold_no_root_credentials() {
         );
     }
 }
+
+#[test]
+fn duplicate_ids_processed_once_with_warning() {
+    let emulator = Emulator::demo(&[]);
+    let folder = tempfile::tempdir().unwrap();
+    let report = folder.path().join("audit.csv");
+
+    let output = emulator.run(&[
+        "audit",
+        "--accounts",
+        "200000000003,200000000003",
+        "--accounts",
+        "200000000003",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: account 200000000003 was given more than once"),
+        "{stderr}"
+    );
+    assert_eq!(read_csv(&report).len(), 1, "one row for the account");
+}
+
+#[test]
+fn resume_with_other_report_is_usage_error() {
+    let emulator = Emulator::demo(&[]);
+    let folder = tempfile::tempdir().unwrap();
+    let first = folder.path().join("first.csv");
+    let output = emulator.run(&[
+        "audit",
+        "--accounts",
+        "200000000003",
+        "--report",
+        first.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    emulator.clear_requests();
+
+    let other = folder.path().join("other.csv");
+    let resumed = emulator.run(&[
+        "audit",
+        "--resume",
+        first.to_str().unwrap(),
+        "--report",
+        other.to_str().unwrap(),
+    ]);
+
+    assert_eq!(resumed.status.code(), Some(2), "{}", text(&resumed));
+    assert!(String::from_utf8_lossy(&resumed.stderr).contains("drop --report"));
+    assert!(emulator.requests().is_empty(), "no AWS call at all");
+    assert!(!other.exists());
+}
