@@ -1,8 +1,8 @@
 //! The public error type.
 //!
-//! One enum of meaning-based variants; SDK errors are classified in [`crate::aws_error`] and
-//! never appear in this public API. Following smithy-rs RFC-0022, `Display` does not repeat a
-//! source error: the fronts print the whole chain.
+//! One enum of meaning-based variants. SDK errors are classified by error code in one private
+//! module and never appear in this public API. Following smithy-rs RFC-0022, `Display` does not
+//! repeat a source error, so the fronts print the whole chain.
 
 use thiserror::Error as ThisError;
 
