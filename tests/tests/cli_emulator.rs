@@ -702,3 +702,38 @@ fn resume_with_other_report_is_usage_error() {
     assert!(emulator.requests().is_empty(), "no AWS call at all");
     assert!(!other.exists());
 }
+
+#[test]
+fn long_accounts_file_is_checked_in_one_listing() {
+    let emulator = Emulator::demo(&[]);
+    let folder = tempfile::tempdir().unwrap();
+    let list = folder.path().join("accounts.txt");
+    let report = folder.path().join("audit.csv");
+    let ids: Vec<String> = (1..=23).map(|n| format!("2000000000{n:02}")).collect();
+    std::fs::write(&list, format!("# active members\n{}\n", ids.join("\n"))).unwrap();
+
+    let output = emulator.run(&[
+        "audit",
+        "--accounts-file",
+        list.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(read_csv(&report).len(), 23);
+    let describes = emulator
+        .requests()
+        .iter()
+        .filter(|request| request["action"] == "DescribeAccount")
+        .count();
+    assert_eq!(
+        describes, 0,
+        "a long list is checked with ListAccounts, not one DescribeAccount each"
+    );
+
+    std::fs::write(&list, format!("{}\n999999999999\n", ids.join(","))).unwrap();
+    let outside = emulator.run(&["audit", "--accounts-file", list.to_str().unwrap()]);
+    assert_eq!(outside.status.code(), Some(2), "{}", text(&outside));
+    assert!(String::from_utf8_lossy(&outside.stderr).contains("999999999999"));
+}

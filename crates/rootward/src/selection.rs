@@ -18,6 +18,9 @@ use crate::outcome::Reason;
 /// How many organization reads run at once while the selection is checked.
 const LOOKUP_CONCURRENCY: usize = 8;
 
+/// Up to this many named accounts are looked up one by one; more are found in one listing.
+const DESCRIBE_LIMIT: usize = 20;
+
 /// An account with the decision whether to act on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -125,14 +128,7 @@ impl AccountFilter {
             .chain(&self.exclude_accounts)
             .cloned()
             .collect();
-        let described: Vec<(AccountId, Option<Account>)> = stream::iter(named_accounts)
-            .map(|id| async move {
-                let account = organization::describe_account(client, &id).await?;
-                Ok::<_, Error>((id, account))
-            })
-            .buffered(LOOKUP_CONCURRENCY)
-            .try_collect()
-            .await?;
+        let described = describe_accounts(client, named_accounts).await?;
         let mut explicit = Vec::new();
         for (id, account) in described {
             let account = account.ok_or_else(|| not_in_organization("account", id.to_string()))?;
@@ -173,6 +169,39 @@ impl AccountFilter {
         };
         Ok(Selection { source, rules })
     }
+}
+
+/// Looks up the named accounts: one `DescribeAccount` each for a short list, or one listing of
+/// the organization for a long one, because `DescribeAccount` has a low request quota.
+async fn describe_accounts(
+    client: &aws_sdk_organizations::Client,
+    ids: Vec<AccountId>,
+) -> Result<Vec<(AccountId, Option<Account>)>> {
+    if ids.len() <= DESCRIBE_LIMIT {
+        return stream::iter(ids)
+            .map(|id| async move {
+                let account = organization::describe_account(client, &id).await?;
+                Ok::<_, Error>((id, account))
+            })
+            .buffered(LOOKUP_CONCURRENCY)
+            .try_collect()
+            .await;
+    }
+    let wanted: HashSet<AccountId> = ids.iter().cloned().collect();
+    let mut found: HashMap<AccountId, Account> = HashMap::new();
+    let mut accounts = organization::list_accounts(client.clone()).boxed();
+    while let Some(account) = accounts.try_next().await? {
+        if wanted.contains(&account.id) {
+            found.insert(account.id.clone(), account);
+        }
+    }
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            let account = found.get(&id).cloned();
+            (id, account)
+        })
+        .collect())
 }
 
 /// The origin of a run's accounts.
