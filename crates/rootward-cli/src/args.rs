@@ -188,6 +188,19 @@ pub(crate) struct DeleteArgs {
     /// Keep access keys used within the last DAYS days; such accounts end `partial`, as requested.
     #[arg(long, value_name = "DAYS")]
     pub(crate) keep_keys_used_within: Option<u32>,
+
+    /// Write the reviewed plan to FILE (JSON Lines): the credentials found in each account and those that `--execute --plan FILE` removes. Not with --execute.
+    #[arg(long, value_name = "FILE", conflicts_with = "execute")]
+    pub(crate) plan_out: Option<PathBuf>,
+
+    /// Remove exactly the credentials listed in a plan written by --plan-out, in its accounts only; an account whose credentials changed since is skipped (plan stale). Needs --execute.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "execute",
+        conflicts_with = "keep_keys_used_within"
+    )]
+    pub(crate) plan: Option<PathBuf>,
 }
 
 pub(crate) fn parse_account_id(value: &str) -> Result<AccountId, String> {

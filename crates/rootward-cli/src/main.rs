@@ -12,7 +12,7 @@ use std::time::Duration;
 use clap::Parser;
 use rootward::{
     AccountFilter, AccountId, AuditRootCredentials, AwsOptions, Clients, CreateRootPassword,
-    DeleteRootCredentials, Detail, Error, RunOptions, Task, UnlockS3BucketPolicy,
+    DeleteRootCredentials, Detail, Error, Plan, RunOptions, Task, UnlockS3BucketPolicy,
     UnlockSqsQueuePolicy,
 };
 
@@ -53,20 +53,19 @@ async fn run_command(cli: Cli) -> u8 {
             Ok(options) => run_task(aws, AuditRootCredentials, options).await,
             Err(error) => Err(error),
         },
-        Command::DeleteCredentials(args) => {
-            let mut task = if args.execute {
-                DeleteRootCredentials::execute()
-            } else {
-                DeleteRootCredentials::plan()
-            };
-            if let Some(days) = args.keep_keys_used_within {
-                task = task.keep_keys_used_within(days);
-            }
-            match run_options(&args.run) {
-                Ok(options) => run_task(aws, task, options).await,
+        Command::DeleteCredentials(args) => match delete_task(&args) {
+            Ok(task) => match run_options(&args.run) {
+                Ok(options) => {
+                    let options = RunOptions {
+                        plan_out: args.plan_out.clone(),
+                        ..options
+                    };
+                    run_task(aws, task, options).await
+                }
                 Err(error) => Err(error),
-            }
-        }
+            },
+            Err(error) => Err(error),
+        },
         Command::CreatePassword(args) => {
             let task = if args.execute {
                 CreateRootPassword::execute()
@@ -154,6 +153,23 @@ fn read_accounts_file(path: &std::path::Path) -> Result<Vec<AccountId>, Error> {
         }
     }
     Ok(ids)
+}
+
+/// Builds the deletion that the `delete-credentials` flags select: a plan, a full execution, or
+/// the execution of a reviewed plan file.
+fn delete_task(args: &args::DeleteArgs) -> Result<DeleteRootCredentials, Error> {
+    if let Some(path) = &args.plan {
+        return Ok(DeleteRootCredentials::execute_plan(Plan::read(path)?));
+    }
+    let mut task = if args.execute {
+        DeleteRootCredentials::execute()
+    } else {
+        DeleteRootCredentials::plan()
+    };
+    if let Some(days) = args.keep_keys_used_within {
+        task = task.keep_keys_used_within(days);
+    }
+    Ok(task)
 }
 
 /// Builds the run options of a command that takes the selection and run flags.

@@ -103,8 +103,21 @@ pub(crate) fn print_summary(run: &Run) {
             println!("… and {unlisted} more; see the report.");
         }
     }
+    if let Some((not_started, limit)) = summary.not_started_over_budget {
+        println!();
+        println!(
+            "The failure budget of {limit} (--max-failures) was reached, so {not_started} account(s) were not started; fix the failures, then rerun with --resume."
+        );
+    }
     if let Some(path) = run.report_path() {
         println!();
         println!("Report: {}", path.display());
+    }
+    if let Some((path, accounts)) = run.plan_written() {
+        println!(
+            "Plan: {} ({accounts} account(s)); review it, then run `rootward delete-credentials --execute --plan {}`",
+            path.display(),
+            path.display()
+        );
     }
 }

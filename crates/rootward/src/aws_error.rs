@@ -18,7 +18,7 @@ pub(crate) struct AwsError {
 
 /// Error codes that mean "slow down": the SDK retries them, and the executor treats an account
 /// that still ends with one as retryable.
-const THROTTLING_CODES: &[&str] = &[
+pub(crate) const THROTTLING_CODES: &[&str] = &[
     "Throttling",
     "ThrottlingException",
     "ThrottledException",

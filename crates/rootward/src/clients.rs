@@ -13,7 +13,7 @@ use aws_smithy_runtime_api::client::runtime_plugin::RuntimePlugin;
 
 use crate::error::{Error, Result};
 use crate::partition::{validate_region, Partition, DEFAULT_REGION};
-use crate::rate_limit::RateLimit;
+use crate::rate_limit::RateControl;
 
 /// The default number of attempts per request, retries included.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
@@ -109,28 +109,21 @@ impl Clients {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(region_provider)
             .retry_config(retry)
-            .timeout_config(timeouts(options.max_rps.is_some()));
+            .timeout_config(timeouts());
         if let Some(profile) = &options.profile {
             loader = loader.profile_name(profile);
         }
         if let Some(url) = &options.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        // Every client and every root session shares this HTTP client, so a cap on it caps the
-        // whole run.
-        let http_client = match options.max_rps {
-            Some(requests_per_second) => {
-                let inner = match &options.http_client {
-                    Some(client) => client.clone(),
-                    None => default_http_client()?,
-                };
-                Some(RateLimit::new(requests_per_second).wrap(inner))
-            }
-            None => options.http_client.clone(),
+        // Every client and every root session sends through this HTTP client and reports to
+        // this observer, so one send rate covers the whole run.
+        let rate_control = RateControl::new(options.max_rps);
+        let inner = match &options.http_client {
+            Some(client) => client.clone(),
+            None => default_http_client()?,
         };
-        if let Some(http_client) = http_client {
-            loader = loader.http_client(http_client);
-        }
+        loader = loader.http_client(rate_control.wrap(inner));
         let config = loader.load().await;
 
         let region = config
@@ -143,17 +136,34 @@ impl Clients {
         }
 
         Ok(Self {
-            sts: aws_sdk_sts::Client::new(&config),
-            iam: aws_sdk_iam::Client::new(&config),
-            organizations: aws_sdk_organizations::Client::new(&config),
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(&config)
+                    .interceptor(rate_control.observer())
+                    .build(),
+            ),
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(&config)
+                    .interceptor(rate_control.observer())
+                    .build(),
+            ),
+            organizations: aws_sdk_organizations::Client::from_conf(
+                aws_sdk_organizations::config::Builder::from(&config)
+                    .interceptor(rate_control.observer())
+                    .build(),
+            ),
             #[cfg(feature = "s3")]
             s3: aws_sdk_s3::Client::from_conf(
                 aws_sdk_s3::config::Builder::from(&config)
                     .force_path_style(true)
+                    .interceptor(rate_control.observer())
                     .build(),
             ),
             #[cfg(feature = "sqs")]
-            sqs: aws_sdk_sqs::Client::new(&config),
+            sqs: aws_sdk_sqs::Client::from_conf(
+                aws_sdk_sqs::config::Builder::from(&config)
+                    .interceptor(rate_control.observer())
+                    .build(),
+            ),
             region,
         })
     }
@@ -204,23 +214,19 @@ impl Clients {
     }
 }
 
-/// The timeouts of every request.
+/// Builds the timeouts of every request: 5 s to connect and 30 s for the response to start.
 ///
-/// Without a cap, one attempt may take 30 s in all. With a cap, an attempt first waits for its
-/// send time, which the SDK would count against that limit, so the connection (5 s) and each
-/// read of the response (30 s) are bounded instead.
-fn timeouts(capped: bool) -> TimeoutConfig {
-    let builder = TimeoutConfig::builder().connect_timeout(Duration::from_secs(5));
-    if capped {
-        builder.read_timeout(Duration::from_secs(30)).build()
-    } else {
-        builder
-            .operation_attempt_timeout(Duration::from_secs(30))
-            .build()
-    }
+/// An attempt may first wait for its send time (see [`RateControl`]), and a limit on the
+/// whole attempt would count that wait. So only the connection and the response are bounded,
+/// and the SDK's stalled-stream protection covers a response body that stops arriving.
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .read_timeout(Duration::from_secs(30))
+        .build()
 }
 
-/// The SDK's default HTTPS client, built the way the SDK builds it, for wrapping.
+/// Builds the SDK's default HTTPS client the way the SDK does, so that it can be wrapped.
 fn default_http_client() -> Result<SharedHttpClient> {
     let plugin = aws_smithy_runtime::client::defaults::default_http_client_plugin_v2(
         BehaviorVersion::latest(),
@@ -233,7 +239,7 @@ fn default_http_client() -> Result<SharedHttpClient> {
         })
         .ok_or_else(|| {
             Error::invalid(
-                "--max-rps needs the SDK's default HTTPS client, which this build of rootward lacks",
+                "this build of rootward has no HTTPS client; build it with the SDK's default TLS feature",
             )
         })
 }

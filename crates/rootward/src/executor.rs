@@ -2,13 +2,17 @@
 //! exactly one [`Outcome`] per account.
 
 use std::collections::hash_map::RandomState;
+use std::future::Future;
 use std::hash::BuildHasher;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use futures::stream::{Stream, StreamExt};
+use futures::stream::{self, Stream, StreamExt};
 use time::OffsetDateTime;
+use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use crate::account::Account;
@@ -24,6 +28,10 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 
 /// The default number of root sessions one account may use (the first and its retries).
 pub const DEFAULT_MAX_SESSIONS: u32 = 4;
+
+/// How many targets are read ahead of the accounts in flight: five `ListAccounts` pages. The
+/// listing goes on while every slot is busy, so a freed slot seldom waits for a page.
+const READ_AHEAD: usize = 100;
 
 /// Stops an executor from starting new accounts; accounts already in flight finish.
 #[derive(Debug, Clone, Default)]
@@ -97,13 +105,22 @@ impl Executor {
     /// Runs `task` over `targets`, yielding one outcome per target as each finishes.
     ///
     /// Outcomes arrive in completion order, not input order. Memory stays flat in the number
-    /// of accounts: at most `concurrency` accounts are held at once.
+    /// of accounts: at most `concurrency` accounts are in flight, and at most 100 targets are
+    /// read ahead of them. Each account runs as a task of its own on the Tokio runtime, so
+    /// accounts use every worker thread, and the targets are read by another task, so that
+    /// listing the organization overlaps with the accounts' work.
+    ///
+    /// # Panics
+    ///
+    /// The returned stream must be polled inside a Tokio runtime. A panic in an account's
+    /// task or in the target stream resumes when the stream is polled.
     ///
     /// # Cancel safety
     ///
     /// Dropping the returned stream cancels every account in flight: their pending requests
-    /// are dropped and no outcome is produced for them. Use the [`StopHandle`] instead to let
-    /// accounts in flight finish.
+    /// are dropped and no outcome is produced for them. The reading of targets stops after at
+    /// most the request in flight. Use the [`StopHandle`] instead to let accounts in flight
+    /// finish.
     pub fn run<T, S>(
         &self,
         task: Arc<T>,
@@ -120,17 +137,76 @@ impl Executor {
             stop: self.stop.clone(),
             failures: AtomicU32::new(0),
         });
-        targets
+        read_ahead(targets, READ_AHEAD)
             .map(move |target| {
                 let shared = Arc::clone(&shared);
                 let task = Arc::clone(&task);
                 async move {
                     let target = target?;
-                    Ok(shared.handle(task.as_ref(), target).await)
+                    let work = async move { shared.handle(task.as_ref(), target).await };
+                    Ok(AccountTask(tokio::spawn(work)).await)
                 }
             })
             .buffer_unordered(self.concurrency)
     }
+}
+
+/// One account's work, spawned on the runtime and aborted when dropped.
+struct AccountTask(JoinHandle<Outcome>);
+
+impl Future for AccountTask {
+    type Output = Outcome;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+        match Pin::new(&mut self.0).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(outcome)) => Poll::Ready(outcome),
+            Poll::Ready(Err(error)) => match error.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                // Only dropping this future aborts the task, and then nothing polls it.
+                Err(error) => unreachable!("an account task was cancelled while awaited: {error}"),
+            },
+        }
+    }
+}
+
+impl Drop for AccountTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Reads up to `capacity` items of `items` ahead, in a task of its own.
+fn read_ahead<S>(items: S, capacity: usize) -> impl Stream<Item = S::Item> + Send + 'static
+where
+    S: Stream + Send + 'static,
+    S::Item: Send + 'static,
+{
+    stream::once(async move {
+        let (sender, receiver) = tokio::sync::mpsc::channel(capacity.max(1));
+        let reader = tokio::spawn(async move {
+            let mut items = std::pin::pin!(items);
+            while let Some(item) = items.next().await {
+                if sender.send(item).await.is_err() {
+                    // The consumer is gone: the run was cancelled.
+                    break;
+                }
+            }
+        });
+        stream::unfold((receiver, reader), |(mut receiver, reader)| async move {
+            if let Some(item) = receiver.recv().await {
+                return Some((item, (receiver, reader)));
+            }
+            // The reader has finished; pass on its panic rather than end the stream early.
+            if let Err(error) = reader.await {
+                if let Ok(panic) = error.try_into_panic() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            None
+        })
+    })
+    .flatten()
 }
 
 struct Shared {
@@ -292,6 +368,32 @@ mod tests {
         assert_eq!(
             account_deadline(Duration::from_secs(2)),
             Duration::from_secs(1)
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn read_ahead_yields_every_item_in_order() {
+        let items: Vec<u32> = read_ahead(stream::iter(0..1000), 7).collect().await;
+        assert_eq!(items, (0..1000).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn read_ahead_stops_reading_when_dropped() {
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+        let items = stream::iter(0..1000).inspect(move |item| {
+            let _ = sender.send(*item);
+        });
+        let first: Vec<u32> = read_ahead(items, 3).take(2).collect().await;
+        assert_eq!(first, [0, 1]);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+
+        let mut read = 0;
+        while receiver.try_recv().is_ok() {
+            read += 1;
+        }
+        assert!(
+            read < 10,
+            "the reader went on after the consumer left: {read}"
         );
     }
 

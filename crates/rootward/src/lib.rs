@@ -29,7 +29,7 @@
 //! - The [`Executor`] runs a task over a stream of targets with bounded concurrency, starts a
 //!   fresh session when one expires or a call keeps failing transiently, and stops starting
 //!   accounts when the failure budget is spent. Each account yields exactly one [`Outcome`].
-//! - [`start`] ties it together for the fronts: [`preflight`], selection, resume from a
+//! - [`start`] ties it together for the fronts: [`preflight()`], selection, resume from a
 //!   previous report, the executor, and a [`ReportWriter`] that writes each outcome as it
 //!   arrives.
 //!
@@ -60,6 +60,12 @@
 //! - Per-request retries with jittered backoff are the SDK's standard retry; the executor adds
 //!   only what the SDK cannot know: accounts in flight, a fresh session after an expiry, a
 //!   per-account deadline inside the session lifetime and the failure budget.
+//! - The SDK's per-request backoff cannot know that every request of a run shares the
+//!   organization's API quotas. So one send rate covers all clients and root sessions: once AWS
+//!   throttles, every request is paced just below the rate AWS accepted, and
+//!   [`AwsOptions::max_rps`] caps it for quotas that other automation shares.
+//! - A reviewed [`Plan`] (written by [`RunOptions::plan_out`]) makes an execution remove
+//!   exactly what the plan lists; an account that changed since is left untouched.
 //! - Most `AssumeRoot` and IAM root errors arrive unmodeled, so errors are classified by code
 //!   in one place. `NoSuchEntity` on a get or delete means "already absent".
 //! - An account whose session or reads failed is never reported as cleaned: a deletion ends
@@ -80,6 +86,7 @@ pub mod org;
 pub mod organization;
 pub mod outcome;
 pub mod partition;
+pub mod plan;
 pub mod policy;
 pub mod preflight;
 mod rate_limit;
@@ -105,6 +112,7 @@ pub use outcome::{
     TaskName,
 };
 pub use partition::{validate_region, Partition, DEFAULT_REGION};
+pub use plan::{CredentialIds, Plan, PlanWriter, PlannedAccount};
 pub use policy::{caller_policy, scp_statement, TaskPolicy};
 pub use preflight::{preflight, Context};
 pub use report::{CsvRow, PreviousReport, PreviousRow, ReportFormat, ReportRecord, ReportWriter};

@@ -11,7 +11,8 @@ use futures::stream::{Stream, StreamExt, TryStreamExt};
 use crate::clients::Clients;
 use crate::error::{Error, Result};
 use crate::executor::{Executor, StopHandle, DEFAULT_CONCURRENCY, DEFAULT_MAX_SESSIONS};
-use crate::outcome::{Outcome, RunInfo, Status};
+use crate::outcome::{Mode, Outcome, Reason, RunInfo, Status, TaskName};
+use crate::plan::{self, PlanWriter};
 use crate::preflight::{preflight, Context};
 use crate::report::{PreviousReport, ReportFormat, ReportWriter};
 use crate::selection::{AccountFilter, Target};
@@ -38,6 +39,10 @@ pub struct RunOptions {
     pub report: Option<PathBuf>,
     /// Resume from this report and append to it.
     pub resume: Option<PathBuf>,
+    /// Write the reviewed plan here (JSON Lines), for a plan run of `delete-credentials`. An
+    /// execution of [`DeleteRootCredentials::execute_plan`](crate::DeleteRootCredentials::execute_plan)
+    /// then removes exactly what it lists.
+    pub plan_out: Option<PathBuf>,
 }
 
 impl Default for RunOptions {
@@ -50,6 +55,7 @@ impl Default for RunOptions {
             max_sessions: DEFAULT_MAX_SESSIONS,
             report: None,
             resume: None,
+            plan_out: None,
         }
     }
 }
@@ -67,12 +73,18 @@ pub struct Summary {
     pub settled_before: usize,
     /// Outcomes in this run.
     pub total: usize,
+    /// Accounts never started because the failure budget was spent, and that budget.
+    pub not_started_over_budget: Option<(usize, u32)>,
 }
 
 impl Summary {
     fn add(&mut self, outcome: &Outcome) {
         self.total += 1;
         *self.by_status.entry(outcome.status.as_str()).or_default() += 1;
+        if let Some(Reason::FailureBudget { limit }) = &outcome.reason {
+            let (count, _) = self.not_started_over_budget.get_or_insert((0, *limit));
+            *count += 1;
+        }
         if !outcome.reached_goal() {
             self.not_reached += 1;
             if self.failures.len() < LISTED_FAILURES {
@@ -112,6 +124,7 @@ pub struct Run {
     stop: StopHandle,
     outcomes: OutcomeStream,
     report: Option<ReportWriter>,
+    plan: Option<PlanWriter>,
     summary: Summary,
 }
 
@@ -140,6 +153,16 @@ pub async fn start<T: Task>(clients: Clients, task: T, options: RunOptions) -> R
             "invalid concurrency 0: at least 1 account must be in flight",
         ));
     }
+    if let Some(path) = &options.plan_out {
+        if task.name() != TaskName::DeleteCredentials || task.mode() != Mode::Plan {
+            return Err(Error::invalid(format!(
+                "--plan-out writes the plan of delete-credentials without --execute, but this run is task {}, mode {}",
+                task.name(),
+                task.mode()
+            )));
+        }
+        plan::check_plan_path(path)?;
+    }
     let previous = match (&options.resume, &options.report) {
         (Some(resume), Some(report)) if resume != report => {
             return Err(Error::invalid(format!(
@@ -148,7 +171,7 @@ pub async fn start<T: Task>(clients: Clients, task: T, options: RunOptions) -> R
                 report.display()
             )))
         }
-        (Some(resume), _) => Some(PreviousReport::read(resume)?),
+        (Some(resume), _) => Some(PreviousReport::read(resume).map_err(as_usage_error)?),
         (None, Some(report)) => {
             ReportFormat::from_path(report)?;
             check_report_folder(report)?;
@@ -159,6 +182,9 @@ pub async fn start<T: Task>(clients: Clients, task: T, options: RunOptions) -> R
     let sessions = SessionFactory::new(clients.clone(), options.duration)?;
 
     let context = preflight(&clients).await?;
+    if let Some(plan) = task.plan() {
+        plan.check_organization(&context.organization.id)?;
+    }
     let mut warnings = Vec::new();
     if let Some(previous) = &previous {
         previous.check_compatible(&context.organization.id, task.name(), task.mode())?;
@@ -191,6 +217,10 @@ pub async fn start<T: Task>(clients: Clients, task: T, options: RunOptions) -> R
         (None, Some(path)) => Some(ReportWriter::create(path, info.clone())?),
         (None, None) => None,
     };
+    let plan_writer = match &options.plan_out {
+        Some(path) => Some(PlanWriter::create(path, &info)?),
+        None => None,
+    };
 
     let executor = Executor::new(sessions)
         .concurrency(options.concurrency)
@@ -198,7 +228,7 @@ pub async fn start<T: Task>(clients: Clients, task: T, options: RunOptions) -> R
         .max_sessions(options.max_sessions);
     let settled_before = previous.as_ref().map_or(0, PreviousReport::settled_count);
     let targets = selection.into_targets();
-    let targets: Pin<Box<dyn Stream<Item = Result<Target>> + Send>> = match previous {
+    let mut targets: Pin<Box<dyn Stream<Item = Result<Target>> + Send>> = match previous {
         Some(previous) => {
             let previous = Arc::new(previous);
             Box::pin(targets.try_filter(move |target| {
@@ -207,7 +237,19 @@ pub async fn start<T: Task>(clients: Clients, task: T, options: RunOptions) -> R
         }
         None => Box::pin(targets),
     };
-    let outcomes = executor.run(Arc::new(task), targets).boxed();
+    let task = Arc::new(task);
+    if task.plan().is_some() {
+        // A plan's execution acts only in the plan's accounts and reports no other.
+        // NOTE: an account of the plan that left the organization gets no outcome.
+        let task = Arc::clone(&task);
+        targets = Box::pin(targets.try_filter(move |target| {
+            let planned = task
+                .plan()
+                .is_some_and(|plan| plan.contains(&target.account().id));
+            futures::future::ready(planned)
+        }));
+    }
+    let outcomes = executor.run(task, targets).boxed();
 
     Ok(Run {
         context,
@@ -216,11 +258,30 @@ pub async fn start<T: Task>(clients: Clients, task: T, options: RunOptions) -> R
         stop: executor.stop_handle(),
         outcomes,
         report,
+        plan: plan_writer,
         summary: Summary {
             settled_before,
             ..Summary::default()
         },
     })
+}
+
+/// Turns an error reading the report to resume into a usage error: the file is the caller's
+/// input, and nothing was written to AWS yet.
+fn as_usage_error(error: Error) -> Error {
+    match error {
+        Error::Report {
+            path,
+            message,
+            source,
+        } => {
+            let cause = source
+                .map(|source| format!(": {source}"))
+                .unwrap_or_default();
+            Error::invalid(format!("report {path}: {message}{cause}"))
+        }
+        other => other,
+    }
 }
 
 fn check_report_folder(path: &std::path::Path) -> Result<()> {
@@ -269,6 +330,13 @@ impl Run {
         self.report.as_ref().map(ReportWriter::path)
     }
 
+    /// Returns the path of the plan being written and its number of accounts so far, if any.
+    pub fn plan_written(&self) -> Option<(&std::path::Path, u64)> {
+        self.plan
+            .as_ref()
+            .map(|plan| (plan.path(), plan.accounts()))
+    }
+
     /// Waits for the next outcome, writes it to the report and returns it; `None` once every
     /// account has its outcome.
     ///
@@ -282,6 +350,11 @@ impl Run {
         };
         if let Some(report) = &mut self.report {
             if let Err(error) = report.write(&outcome) {
+                return Some(Err(error));
+            }
+        }
+        if let Some(plan) = &mut self.plan {
+            if let Err(error) = plan.write(&outcome) {
                 return Some(Err(error));
             }
         }

@@ -171,12 +171,15 @@ impl SessionFactory {
             Some(expiration),
             "rootward-root-session",
         ));
+        // Static credentials need no identity cache, and the cache the clients share would keep
+        // root credentials after the session ends.
         let iam = aws_sdk_iam::Client::from_conf(
             self.clients
                 .iam
                 .config()
                 .to_builder()
                 .credentials_provider(provider.clone())
+                .identity_cache(aws_sdk_iam::config::IdentityCache::no_cache())
                 .build(),
         );
         Ok(RootSession {
@@ -190,6 +193,7 @@ impl SessionFactory {
                     .config()
                     .to_builder()
                     .credentials_provider(provider.clone())
+                    .identity_cache(aws_sdk_s3::config::IdentityCache::no_cache())
                     .build(),
             ),
             #[cfg(feature = "sqs")]
@@ -199,6 +203,7 @@ impl SessionFactory {
                     .config()
                     .to_builder()
                     .credentials_provider(provider)
+                    .identity_cache(aws_sdk_sqs::config::IdentityCache::no_cache())
                     .build(),
             ),
             iam,

@@ -647,3 +647,101 @@ fn step_result<'a>(
         .find(|step| step.action == action && step.target.as_deref() == target)
         .map(|step| &step.result)
 }
+
+#[tokio::test]
+async fn expired_session_gets_fresh_session() {
+    let expired_then_ok = mock!(IamClient::list_access_keys)
+        .sequence()
+        .http_status(
+            403,
+            Some(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code><Message>The security token included in the request is expired</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+                    .to_owned(),
+            ),
+        )
+        .output(|| access_keys(EVERYTHING))
+        .output(|| access_keys(NOTHING))
+        .repeatedly()
+        .build();
+    let mut reads = ReadRules::new(
+        Holding {
+            key: true,
+            ..NOTHING
+        },
+        NOTHING,
+    );
+    reads.access_keys = expired_then_ok;
+    let changes = ChangeRules::all_ok();
+    let assume_root = assume_root_ok();
+    let clients = clients(
+        &[&assume_root],
+        &[
+            &reads.login_profile,
+            &reads.access_keys,
+            &reads.certificates,
+            &reads.devices,
+            &changes.access_key,
+        ],
+    );
+
+    let outcome = run_one(clients, DeleteRootCredentials::execute()).await;
+
+    assert_eq!(outcome.status, Status::Done, "{:#?}", outcome.steps);
+    assert_eq!(outcome.sessions, 2, "the expired session was replaced");
+    assert_eq!(assume_root.num_calls(), 2);
+    assert!(
+        outcome.first_failure().is_none(),
+        "the expiry was recovered"
+    );
+    let retried = outcome.steps.iter().find(
+        |step| matches!(&step.result, StepResult::Retried { code, .. } if code == "ExpiredToken"),
+    );
+    assert!(
+        retried.is_some(),
+        "the report keeps the expired call: {:#?}",
+        outcome.steps
+    );
+    assert_eq!(removed(&outcome).access_keys, vec![KEY.to_owned()]);
+}
+
+#[tokio::test]
+async fn create_password_only_where_missing() {
+    use aws_sdk_iam::operation::create_login_profile::CreateLoginProfileOutput;
+    use rootward::CreateRootPassword;
+
+    let absent = mock!(IamClient::get_login_profile).then_error(login_profile_absent);
+    let create = mock!(IamClient::create_login_profile).then_output(|| {
+        CreateLoginProfileOutput::builder()
+            .login_profile(
+                LoginProfile::builder()
+                    .user_name("")
+                    .create_date(now())
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    });
+    let outcome = run_one(
+        clients(&[&assume_root_ok()], &[&absent, &create]),
+        CreateRootPassword::execute(),
+    )
+    .await;
+    assert_eq!(outcome.status, Status::Done, "{:#?}", outcome.steps);
+    assert_eq!(create.num_calls(), 1);
+
+    let present = mock!(IamClient::get_login_profile).then_output(login_profile_output);
+    // No rule for CreateLoginProfile: a call would panic the mock interceptor.
+    let outcome = run_one(
+        clients(&[&assume_root_ok()], &[&present]),
+        CreateRootPassword::execute(),
+    )
+    .await;
+    assert_eq!(outcome.status, Status::NothingToDo, "{:#?}", outcome.steps);
+
+    let plan = run_one(
+        clients(&[&assume_root_ok()], &[&absent]),
+        CreateRootPassword::plan(),
+    )
+    .await;
+    assert_eq!(plan.status, Status::Planned, "{:#?}", plan.steps);
+}

@@ -2,6 +2,7 @@
 //! and MFA devices.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use futures::future::join_all;
 use time::{Duration, OffsetDateTime};
@@ -9,6 +10,7 @@ use time::{Duration, OffsetDateTime};
 use crate::account::Account;
 use crate::credentials::{MfaKind, RootCredentials};
 use crate::outcome::{Detail, Mode, Reason, Removed, Status, Step, StepResult, TaskName};
+use crate::plan::{CredentialIds, Plan};
 use crate::policy::TaskPolicy;
 use crate::root_user::RootUser;
 use crate::session::RootSession;
@@ -28,10 +30,15 @@ const CONFIRM_STEP: &str = "ConfirmRemoval";
 /// then deleted too). Finally a confirming read checks that nothing is left before the account
 /// is reported `done`. In [`Mode::Plan`] it makes no write call and reports what it
 /// would remove.
-#[derive(Debug, Clone, Copy)]
+///
+/// Built with [`execute_plan`](Self::execute_plan), it removes only what a reviewed [`Plan`]
+/// lists, and leaves an account untouched (`skipped`, plan stale) when its credentials differ
+/// from what the plan found.
+#[derive(Debug, Clone)]
 pub struct DeleteRootCredentials {
     mode: Mode,
     keep_keys_used_within_days: Option<u32>,
+    plan: Option<Arc<Plan>>,
 }
 
 impl DeleteRootCredentials {
@@ -40,6 +47,7 @@ impl DeleteRootCredentials {
         Self {
             mode: Mode::Plan,
             keep_keys_used_within_days: None,
+            plan: None,
         }
     }
 
@@ -48,11 +56,26 @@ impl DeleteRootCredentials {
         Self {
             mode: Mode::Execute,
             keep_keys_used_within_days: None,
+            plan: None,
+        }
+    }
+
+    /// Creates a deletion of exactly what `plan` lists, in the plan's accounts only.
+    ///
+    /// An account whose credentials differ from what the plan run found is left untouched and
+    /// ends `skipped` with [`Reason::PlanStale`]. Access keys the plan kept stay, and the
+    /// account ends `partial` as requested.
+    pub fn execute_plan(plan: Plan) -> Self {
+        Self {
+            mode: Mode::Execute,
+            keep_keys_used_within_days: None,
+            plan: Some(Arc::new(plan)),
         }
     }
 
     /// Keeps access keys used within the last `days` days; such accounts end `partial`, which
-    /// counts as reaching the goal.
+    /// counts as reaching the goal. A deletion that executes a plan keeps what the plan kept
+    /// instead.
     pub fn keep_keys_used_within(mut self, days: u32) -> Self {
         self.keep_keys_used_within_days = Some(days);
         self
@@ -66,6 +89,12 @@ pub struct DeleteState {
     kept_access_keys: Vec<String>,
     recently_used_access_keys: Vec<String>,
     remaining: Option<RootCredentials>,
+    /// The `--keep-keys-used-within` window behind `kept_access_keys`, when a plan set it.
+    planned_keep_days: Option<u32>,
+    /// Whether a complete read matched the plan, so later sessions may finish its removals.
+    matched_plan: bool,
+    /// The difference between the account and the plan, when there is one.
+    stale: Option<String>,
 }
 
 fn used_within(days: u32, now: OffsetDateTime) -> OffsetDateTime {
@@ -132,8 +161,7 @@ fn removed_from_steps(steps: &[Step]) -> Removed {
             _ => {}
         }
     }
-    // A virtual device deactivated in a session that then expired no longer shows in
-    // ListMFADevices, so a later session cannot delete it: it stays, unusable.
+    // A virtual device that no session managed to delete stays in the account, unusable.
     for serial in &removed.mfa_devices {
         if MfaKind::from_serial(serial) == MfaKind::Virtual && !settled_virtual.contains(serial) {
             removed.virtual_mfa_devices_left.push(serial.clone());
@@ -173,6 +201,66 @@ fn planned_removal(found: &RootCredentials, kept: &[String]) -> Removed {
     }
 }
 
+/// Virtual MFA devices that an earlier session deactivated but did not delete. `ListMFADevices`
+/// no longer lists them, so only the steps remember them.
+fn unfinished_virtual_devices(steps: &[Step], current: &RootCredentials) -> Vec<String> {
+    let mut deactivated = Vec::new();
+    let mut settled = HashSet::new();
+    for step in steps {
+        let Some(serial) = &step.target else {
+            continue;
+        };
+        match (step.action.as_str(), &step.result) {
+            ("DeactivateMFADevice", StepResult::Ok | StepResult::AlreadyAbsent)
+                if MfaKind::from_serial(serial) == MfaKind::Virtual =>
+            {
+                deactivated.push(serial.clone());
+            }
+            (
+                "DeleteVirtualMFADevice",
+                StepResult::Ok | StepResult::AlreadyAbsent | StepResult::LeftInPlace,
+            ) => {
+                settled.insert(serial.clone());
+            }
+            _ => {}
+        }
+    }
+    deactivated.sort();
+    deactivated.dedup();
+    deactivated.retain(|serial| {
+        !settled.contains(serial) && !current.mfa_devices.iter().any(|d| &d.serial == serial)
+    });
+    deactivated
+}
+
+/// Keeps only the credentials that `planned` lists.
+fn only_planned(credentials: &RootCredentials, planned: &CredentialIds) -> RootCredentials {
+    RootCredentials {
+        login_profile: credentials
+            .login_profile
+            .clone()
+            .filter(|_| planned.login_profile),
+        access_keys: credentials
+            .access_keys
+            .iter()
+            .filter(|key| planned.access_keys.contains(&key.id))
+            .cloned()
+            .collect(),
+        signing_certificates: credentials
+            .signing_certificates
+            .iter()
+            .filter(|certificate| planned.signing_certificates.contains(&certificate.id))
+            .cloned()
+            .collect(),
+        mfa_devices: credentials
+            .mfa_devices
+            .iter()
+            .filter(|device| planned.mfa_devices.contains(&device.serial))
+            .cloned()
+            .collect(),
+    }
+}
+
 /// Describes what a confirming read still found, ignoring the kept keys.
 fn describe_leftovers(remaining: &RootCredentials, kept: &[String]) -> Option<String> {
     let mut parts = Vec::new();
@@ -208,8 +296,15 @@ fn describe_leftovers(remaining: &RootCredentials, kept: &[String]) -> Option<St
 }
 
 impl DeleteRootCredentials {
-    /// Makes every change concurrently: one chain per credential.
-    async fn remove(&self, user: &RootUser<'_>, found: &RootCredentials, kept: &[String]) {
+    /// Makes every change concurrently: one chain per credential, plus the deletion of virtual
+    /// MFA devices that an earlier session deactivated (`unfinished`).
+    async fn remove(
+        &self,
+        user: &RootUser<'_>,
+        found: &RootCredentials,
+        kept: &[String],
+        unfinished: &[String],
+    ) {
         let login_profile = async {
             if found.login_profile.is_some() {
                 user.delete_login_profile().await;
@@ -236,7 +331,87 @@ impl DeleteRootCredentials {
                 user.delete_virtual_mfa_device(&device.serial).await;
             }
         }));
-        futures::join!(login_profile, keys, certificates, devices);
+        let unfinished = join_all(
+            unfinished
+                .iter()
+                .map(|serial| user.delete_virtual_mfa_device(serial)),
+        );
+        futures::join!(login_profile, keys, certificates, devices, unfinished);
+    }
+
+    /// Removes `targets` except the kept keys, then checks with a confirming read that none of
+    /// `targets` is left (`planned` narrows the check to a plan's credentials).
+    async fn remove_and_confirm(
+        &self,
+        user: &RootUser<'_>,
+        log: &StepLog,
+        state: &mut DeleteState,
+        targets: &RootCredentials,
+        planned: Option<&CredentialIds>,
+    ) {
+        let unfinished = unfinished_virtual_devices(&log.snapshot(), targets);
+        self.remove(user, targets, &state.kept_access_keys, &unfinished)
+            .await;
+
+        let confirm = user.read_credentials(false).await;
+        if confirm.complete {
+            let relevant = match planned {
+                Some(ids) => only_planned(&confirm.credentials, ids),
+                None => confirm.credentials.clone(),
+            };
+            if let Some(leftovers) = describe_leftovers(&relevant, &state.kept_access_keys) {
+                log.record(Step::new(
+                    CONFIRM_STEP,
+                    None,
+                    StepResult::Failed {
+                        code: "CredentialsRemain".to_owned(),
+                        message: format!("the confirming read still found {leftovers}"),
+                    },
+                ));
+            }
+        }
+        state.remaining = Some(confirm.credentials);
+    }
+
+    /// Executes the plan in one account: a complete read must match what the plan found
+    /// before anything is removed.
+    async fn run_plan(
+        &self,
+        plan: &Plan,
+        account: &Account,
+        user: &RootUser<'_>,
+        state: &mut DeleteState,
+        log: &StepLog,
+    ) {
+        let reads = user.read_credentials(false).await;
+        merge_found(
+            state.found.get_or_insert_with(RootCredentials::default),
+            &reads.credentials,
+        );
+        if !reads.complete {
+            // The failed read is in the log, so the executor tries a fresh session.
+            return;
+        }
+        let Some(planned) = plan.account(&account.id) else {
+            state.stale = Some("the account is not in the plan".to_owned());
+            return;
+        };
+        // Only the first complete read is compared: a later session finds what an earlier
+        // one already removed gone.
+        if !state.matched_plan {
+            let current = CredentialIds::of(&reads.credentials);
+            if let Some(difference) = planned.found.difference(&current) {
+                state.stale = Some(difference);
+                return;
+            }
+            state.matched_plan = true;
+        }
+        state.kept_access_keys = planned.kept_access_keys();
+        state.planned_keep_days = planned.keep_keys_used_within_days;
+
+        let targets = only_planned(&reads.credentials, &planned.remove);
+        self.remove_and_confirm(user, log, state, &targets, Some(&planned.remove))
+            .await;
     }
 }
 
@@ -255,16 +430,29 @@ impl Task for DeleteRootCredentials {
         TaskPolicy::IamDeleteRootUserCredentials
     }
 
+    fn plan(&self) -> Option<&Plan> {
+        self.plan.as_deref()
+    }
+
     async fn run<'a>(
         &'a self,
-        _account: &'a Account,
+        account: &'a Account,
         session: &'a RootSession,
         state: &'a mut DeleteState,
         log: &'a StepLog,
     ) {
         let user = RootUser::new(session.iam(), log);
+        if let Some(plan) = &self.plan {
+            self.run_plan(plan, account, &user, state, log).await;
+            return;
+        }
         let needs_last_use = self.mode == Mode::Plan || self.keep_keys_used_within_days.is_some();
         let reads = user.read_credentials(needs_last_use).await;
+        if !reads.complete && log.has_transient_failure() {
+            // An expired session or a throttled read: a fresh session starts over with a full
+            // picture instead of acting on a partial one.
+            return;
+        }
         let current = reads.credentials;
         merge_found(
             state.found.get_or_insert_with(RootCredentials::default),
@@ -292,27 +480,14 @@ impl Task for DeleteRootCredentials {
             return;
         }
 
-        self.remove(&user, &current, &state.kept_access_keys).await;
-
-        let confirm = user.read_credentials(false).await;
-        if confirm.complete {
-            if let Some(leftovers) =
-                describe_leftovers(&confirm.credentials, &state.kept_access_keys)
-            {
-                log.record(Step::new(
-                    CONFIRM_STEP,
-                    None,
-                    StepResult::Failed {
-                        code: "CredentialsRemain".to_owned(),
-                        message: format!("the confirming read still found {leftovers}"),
-                    },
-                ));
-            }
-        }
-        state.remaining = Some(confirm.credentials);
+        self.remove_and_confirm(&user, log, state, &current, None)
+            .await;
     }
 
-    fn finish(&self, state: DeleteState, steps: &[Step], completed: bool) -> Verdict {
+    fn finish(&self, mut state: DeleteState, steps: &[Step], completed: bool) -> Verdict {
+        if let Some(difference) = state.stale.take() {
+            return stale_verdict(difference, state.found);
+        }
         let failed = !completed || steps.iter().any(Step::is_failed);
         let found = state.found.clone().unwrap_or_default();
         let kept = state.kept_access_keys.clone();
@@ -347,7 +522,10 @@ impl Task for DeleteRootCredentials {
         };
 
         let reason = (!kept.is_empty() && !failed).then(|| Reason::KeptRecentKeys {
-            days: self.keep_keys_used_within_days.unwrap_or_default(),
+            days: state
+                .planned_keep_days
+                .or(self.keep_keys_used_within_days)
+                .unwrap_or_default(),
             count: kept.len(),
         });
         let detail = if state.found.is_some() {
@@ -366,5 +544,90 @@ impl Task for DeleteRootCredentials {
             reason,
             detail,
         }
+    }
+}
+
+/// Builds the verdict on an account that differs from the plan, in which nothing was changed.
+fn stale_verdict(difference: String, found: Option<RootCredentials>) -> Verdict {
+    let detail = match found {
+        Some(found) => Detail::Delete {
+            found,
+            removed: Removed::default(),
+            kept_access_keys: Vec::new(),
+            recently_used_access_keys: Vec::new(),
+            remaining: None,
+        },
+        None => Detail::None,
+    };
+    Verdict {
+        status: Status::Skipped,
+        reason: Some(Reason::PlanStale { detail: difference }),
+        detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::MfaDevice;
+
+    const VIRTUAL: &str = "arn:aws:iam::222222222222:mfa/root-account-mfa-device";
+    const HARDWARE: &str = "GAHT12345678";
+
+    fn step(action: &str, target: &str, result: StepResult) -> Step {
+        Step::new(action, Some(target), result)
+    }
+
+    fn device(serial: &str) -> MfaDevice {
+        MfaDevice {
+            serial: serial.to_owned(),
+            kind: MfaKind::from_serial(serial),
+            enabled: None,
+        }
+    }
+
+    #[test]
+    fn virtual_device_deactivated_earlier_is_unfinished() {
+        let retried = StepResult::Retried {
+            code: "ExpiredToken".to_owned(),
+            message: "expired".to_owned(),
+        };
+        let steps = [
+            step("DeactivateMFADevice", VIRTUAL, StepResult::Ok),
+            step("DeactivateMFADevice", HARDWARE, StepResult::Ok),
+            step("DeleteVirtualMFADevice", VIRTUAL, retried),
+        ];
+        let nothing_listed = RootCredentials::default();
+        assert_eq!(
+            unfinished_virtual_devices(&steps, &nothing_listed),
+            [VIRTUAL],
+            "hardware devices have nothing to delete"
+        );
+
+        // Still listed: the ordinary removal deactivates and deletes it.
+        let listed = RootCredentials {
+            mfa_devices: vec![device(VIRTUAL)],
+            ..RootCredentials::default()
+        };
+        assert!(unfinished_virtual_devices(&steps, &listed).is_empty());
+
+        let mut settled = steps.to_vec();
+        settled.push(step("DeleteVirtualMFADevice", VIRTUAL, StepResult::Ok));
+        assert!(unfinished_virtual_devices(&settled, &nothing_listed).is_empty());
+    }
+
+    #[test]
+    fn only_planned_keeps_listed_credentials() {
+        let credentials = RootCredentials {
+            mfa_devices: vec![device(VIRTUAL), device(HARDWARE)],
+            ..RootCredentials::default()
+        };
+        let planned = CredentialIds {
+            mfa_devices: vec![HARDWARE.to_owned()],
+            ..CredentialIds::default()
+        };
+        let kept = only_planned(&credentials, &planned);
+        assert_eq!(kept.mfa_devices, [device(HARDWARE)]);
+        assert!(kept.login_profile.is_none());
     }
 }

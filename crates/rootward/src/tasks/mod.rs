@@ -8,6 +8,7 @@ use std::future::Future;
 
 use crate::account::Account;
 use crate::outcome::{Detail, Mode, Reason, Status, Step, TaskName};
+use crate::plan::Plan;
 use crate::policy::TaskPolicy;
 use crate::session::RootSession;
 use crate::steps::StepLog;
@@ -56,6 +57,12 @@ pub trait Task: Send + Sync + 'static {
 
     /// The task policy that scopes every root session of this task.
     fn task_policy(&self) -> TaskPolicy;
+
+    /// The reviewed plan the task executes, if any. A run then checks that the plan belongs
+    /// to the caller's organization and acts only in the plan's accounts.
+    fn plan(&self) -> Option<&Plan> {
+        None
+    }
 
     /// Does the work in one session, recording every call in `log`.
     ///
