@@ -338,9 +338,22 @@ def load_scenario(name: str):
 
 def test_shipped_scenarios_load() -> None:
     paths = sorted(SCENARIOS.glob("*.json"))
-    assert len(paths) == 6
+    assert len(paths) == 7
     for path in paths:
         assert load_scenario(path.name).organization.management_account_id == MANAGEMENT, path.name
+
+
+def test_side_by_side_scenario_shape() -> None:
+    plan = load_scenario("side-by-side.json")
+    members = [account for account in plan.accounts if account.id != MANAGEMENT]
+    assert len(members) == 20
+    for account in members:
+        root = account.root
+        assert account.state == "ACTIVE", account.id
+        assert root.password is not None, account.id
+        assert len(root.access_keys) == 2, account.id
+        assert len(root.signing_certificates) == 1, account.id
+        assert [device.device_type for device in root.mfa_devices] == ["virtual"], account.id
 
 
 def test_demo_scenario_shape() -> None:

@@ -147,6 +147,16 @@ fn each_bad_input_is_a_usage_error() {
             ]),
             "does not exist",
         ),
+        (
+            strings(&[
+                "delete-credentials",
+                "--plan-out",
+                &path("plan.jsonl"),
+                "--resume",
+                &audit,
+            ]),
+            "--resume",
+        ),
     ];
     check_usage_errors(&emulator, &cases);
     let sessions = emulator

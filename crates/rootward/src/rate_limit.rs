@@ -5,9 +5,9 @@
 //! - the user's cap (`--max-rps`), when set;
 //! - an adaptive rate, once AWS has returned a throttling error. Every request of a run draws
 //!   on the organization's API quotas, and the SDK's per-request backoff alone lets dozens of
-//!   accounts keep probing a saturated quota until their retries run out. So the first
-//!   throttling error starts pacing all requests just below the rate at which AWS recently
-//!   accepted them, and the rate then grows by 2 % every 100 ms until AWS throttles again. The
+//!   accounts keep probing a saturated quota until their retries run out. So a throttling
+//!   error starts pacing all requests at 90 % of the rate at which AWS accepted them in the
+//!   last second, and the rate then grows by 2 % every 100 ms until AWS throttles again. The
 //!   pace settles just under the quota, with few throttling errors.
 //!
 //! When a drop does not make throttling errors clearly rarer, the drops since the rate last

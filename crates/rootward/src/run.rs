@@ -161,6 +161,11 @@ pub async fn start<T: Task>(clients: Clients, task: T, options: RunOptions) -> R
                 task.mode()
             )));
         }
+        if options.resume.is_some() {
+            return Err(Error::invalid(
+                "--plan-out cannot be combined with --resume: a resumed run plans only the accounts left, so its plan would miss the others; write the plan in a run of its own",
+            ));
+        }
         plan::check_plan_path(path)?;
     }
     let previous = match (&options.resume, &options.report) {
