@@ -100,6 +100,31 @@ impl Emulator {
         serde_json::from_str(&self.get("/_emulator/requests")).expect("request log is JSON")
     }
 
+    /// The actions of logged requests that change something (deletes, creates, enables …).
+    pub fn write_calls(&self) -> Vec<String> {
+        const WRITE_PREFIXES: [&str; 9] = [
+            "Delete",
+            "Deactivate",
+            "Create",
+            "Enable",
+            "Disable",
+            "Put",
+            "Set",
+            "Register",
+            "Deregister",
+        ];
+        self.requests()
+            .iter()
+            .filter_map(|request| request["action"].as_str())
+            .filter(|action| {
+                WRITE_PREFIXES
+                    .iter()
+                    .any(|prefix| action.starts_with(prefix))
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// Clears the request log.
     pub fn clear_requests(&self) {
         http(&self.url, "POST", "/_emulator/requests/clear");

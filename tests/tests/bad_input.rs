@@ -3,30 +3,6 @@
 
 use rootward_e2e::{scenario, text, Emulator};
 
-/// AWS calls that change something.
-fn write_calls(emulator: &Emulator) -> Vec<String> {
-    emulator
-        .requests()
-        .iter()
-        .filter_map(|request| request["action"].as_str())
-        .filter(|action| {
-            [
-                "Delete",
-                "Deactivate",
-                "Create",
-                "Enable",
-                "Disable",
-                "Put",
-                "Set",
-                "Register",
-            ]
-            .iter()
-            .any(|prefix| action.starts_with(prefix))
-        })
-        .map(str::to_owned)
-        .collect()
-}
-
 /// Runs each case and checks exit status 2, the message, and that no write call reached AWS.
 fn check_usage_errors(emulator: &Emulator, cases: &[(Vec<String>, &str)]) {
     for (args, needle) in cases {
@@ -39,9 +15,9 @@ fn check_usage_errors(emulator: &Emulator, cases: &[(Vec<String>, &str)]) {
             "{args:?}: expected {needle:?} in {stderr}"
         );
         assert!(
-            write_calls(emulator).is_empty(),
+            emulator.write_calls().is_empty(),
             "{args:?}: write calls {:?}",
-            write_calls(emulator)
+            emulator.write_calls()
         );
     }
 }

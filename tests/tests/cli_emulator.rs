@@ -63,25 +63,7 @@ fn sessions(emulator: &Emulator) -> (std::collections::BTreeSet<String>, usize) 
 }
 
 fn write_calls(emulator: &Emulator) -> usize {
-    emulator
-        .requests()
-        .iter()
-        .filter(|request| {
-            let action = request["action"].as_str().unwrap_or_default();
-            [
-                "Delete",
-                "Deactivate",
-                "Create",
-                "Enable",
-                "Disable",
-                "Put",
-                "Set",
-                "Register",
-            ]
-            .iter()
-            .any(|prefix| action.starts_with(prefix))
-        })
-        .count()
+    emulator.write_calls().len()
 }
 
 #[test]

@@ -12,29 +12,6 @@ fn minimal(options: &[&str]) -> Emulator {
     Emulator::start(&scenario("minimal.json"), options)
 }
 
-fn write_calls(emulator: &Emulator) -> Vec<String> {
-    emulator
-        .requests()
-        .iter()
-        .filter_map(|request| request["action"].as_str().map(str::to_owned))
-        .filter(|action| {
-            [
-                "Delete",
-                "Deactivate",
-                "Create",
-                "Enable",
-                "Disable",
-                "Put",
-                "Set",
-                "Register",
-                "Deregister",
-            ]
-            .iter()
-            .any(|prefix| action.starts_with(prefix))
-        })
-        .collect()
-}
-
 fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -162,9 +139,9 @@ fn enable_plans_executes_then_changes_nothing() {
         assert!(stdout(&plan).contains(action), "{action}: {}", text(&plan));
     }
     assert!(
-        write_calls(&emulator).is_empty(),
+        emulator.write_calls().is_empty(),
         "a plan makes no write call: {:?}",
-        write_calls(&emulator)
+        emulator.write_calls()
     );
 
     let execute = emulator.run(&[
@@ -205,7 +182,7 @@ fn enable_plans_executes_then_changes_nothing() {
         text(&again)
     );
     assert!(
-        write_calls(&emulator).is_empty(),
+        emulator.write_calls().is_empty(),
         "a second enable changes nothing"
     );
 
@@ -230,7 +207,7 @@ fn enable_only_named_features() {
         serde_json::json!(["RootSessions"])
     );
     assert_eq!(
-        write_calls(&emulator),
+        emulator.write_calls(),
         vec!["EnableOrganizationsRootSessions".to_owned()]
     );
 }
@@ -247,7 +224,7 @@ fn delegated_admin_cannot_enable_but_can_audit() {
         "{}",
         text(&enable)
     );
-    assert!(write_calls(&emulator).is_empty());
+    assert!(emulator.write_calls().is_empty());
 
     let minimal = minimal(&[]);
     let audit = run_as(
@@ -275,7 +252,7 @@ fn disable_touches_only_what_is_asked() {
 
     let plan = emulator.run(&["disable"]);
     assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
-    assert!(write_calls(&emulator).is_empty());
+    assert!(emulator.write_calls().is_empty());
 
     let execute = emulator.run(&["disable", "--execute"]);
     assert_eq!(execute.status.code(), Some(0), "{}", text(&execute));
@@ -313,7 +290,7 @@ fn create_password_plans_creates_and_skips_existing() {
 
     let plan = emulator.run(&["create-password", "--accounts", "300000000002,300000000006"]);
     assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
-    assert!(write_calls(&emulator).is_empty());
+    assert!(emulator.write_calls().is_empty());
 
     let execute = emulator.run(&[
         "create-password",
@@ -336,7 +313,7 @@ fn create_password_plans_creates_and_skips_existing() {
     assert_eq!(status("300000000006"), "done");
     assert!(emulator.state()["accounts"]["300000000006"]["root_user"]["password"].is_object());
     assert_eq!(
-        write_calls(&emulator),
+        emulator.write_calls(),
         vec!["CreateLoginProfile".to_owned()]
     );
 }
@@ -349,7 +326,7 @@ fn create_password_needs_named_accounts() {
 
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(stderr(&output).contains("--accounts"));
-    assert!(write_calls(&emulator).is_empty());
+    assert!(emulator.write_calls().is_empty());
 }
 
 #[test]
@@ -372,7 +349,7 @@ fn unlock_s3_shows_then_deletes_policy() {
         "the plan shows the policy: {}",
         text(&plan)
     );
-    assert!(write_calls(&emulator).is_empty());
+    assert!(emulator.write_calls().is_empty());
 
     let execute = emulator.run(&[
         "unlock-s3",
@@ -453,7 +430,7 @@ fn unlock_without_policy_is_nothing_to_do() {
         "{}",
         text(&output)
     );
-    assert!(write_calls(&emulator).is_empty());
+    assert!(emulator.write_calls().is_empty());
 }
 
 #[test]
