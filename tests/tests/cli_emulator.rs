@@ -9,7 +9,7 @@ const SUSPENDED: &str = "200000000024";
 const PENDING_CLOSURE: &str = "200000000025";
 const MANAGEMENT: &str = "111111111111";
 
-/// Accounts of a scenario file with whether their root user holds any credential.
+/// Lists the accounts of a scenario file, each with its state and whether its root user has any credential.
 fn scenario_accounts(name: &str) -> BTreeMap<String, (String, bool)> {
     let text = std::fs::read_to_string(scenario(name)).unwrap();
     let scenario: Value = serde_json::from_str(&text).unwrap();
@@ -382,7 +382,7 @@ fn resume_skips_settled_accounts_and_torn_line() {
     let folder = tempfile::tempdir().unwrap();
     let first = folder.path().join("first.csv");
 
-    // A run limited to two accounts stands in for an interrupted run.
+    // A run limited to two accounts plays the part of an interrupted run.
     let output = emulator.run(&[
         "delete-credentials",
         "--execute",

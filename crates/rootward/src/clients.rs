@@ -244,7 +244,7 @@ fn default_http_client() -> Result<SharedHttpClient> {
         })
 }
 
-/// Rejects the global STS endpoint, which answers `sts:AssumeRoot` with `InvalidAction`.
+/// Rejects the global STS endpoint, which returns `InvalidAction` for `sts:AssumeRoot`.
 fn check_endpoint_url(url: &str) -> Result<()> {
     let host = url
         .split("://")

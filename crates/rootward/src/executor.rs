@@ -54,7 +54,7 @@ impl StopHandle {
 
 /// Runs a [`Task`] in many accounts at once.
 ///
-/// Per-request retries with jittered backoff are the SDK's; the executor adds a bound on
+/// Per-request retries with jittered backoff are the SDK's. The executor adds a bound on
 /// accounts in flight, a fresh session when one expires or a call still fails transiently,
 /// a per-account deadline inside the session lifetime, and a failure budget.
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::partition::Partition;
 use crate::policy::TaskPolicy;
 
-/// The longest root session AWS grants.
+/// The maximum root session duration that AWS grants.
 pub const MAX_SESSION_DURATION: Duration = Duration::from_secs(900);
 
 /// The default root session length: long enough for one account's work with retries, short
